@@ -1,0 +1,325 @@
+/**
+ * The pipeline in one pass (DevTools `Processor` style): parse → pair → classify → summarize, each event handled
+ * as it arrives, round trips aggregated as they complete. `analyzeFiles` drives it from files/stdin, `analyzeText`
+ * from a string (tests, library users).
+ */
+import { ANALYSIS_SCHEMA, type Analysis, type RoundTripCounts } from './model/analysis.js';
+import { Diagnostics } from './model/diagnostics.js';
+import { NO_TS, type Isa, type TraceEvent } from './model/events.js';
+import { UsageError } from './model/errors.js';
+import { classifyAccess, classifyRoundTrip, type Classification } from './classify/classify.js';
+import { AccessGrouper, type AccessGroup } from './pair/accesses.js';
+import { RoundTripPairer, type RoundTrip, type ThreadInfo } from './pair/round-trips.js';
+import { parseInputs, type ParseRunOptions, type ParseSummary } from './parse/index.js';
+import { LineSplitter } from './parse/lines.js';
+import { TextParser } from './parse/text-parser.js';
+import { TimestampParser } from './parse/timestamps.js';
+import type { FormatName } from './parse/types.js';
+import { Summarizer, type ClassifiedUnit } from './stats/summarize.js';
+import { VERSION } from './version.js';
+
+export interface AnalyzeOptions extends ParseRunOptions {
+  /** Keep only these vCPU ids / thread ids. */
+  vcpu?: number[];
+  pid?: number[];
+  /** Window in trace time, seconds as printed (e.g. "2858.2"). */
+  since?: string;
+  until?: string;
+  /** Called for every classified round trip / access (export, tests, `--explain`). */
+  onUnit?: (u: ClassifiedUnit, source: RoundTrip | AccessGroup) => void;
+  /** Names to show for the inputs (defaults to the paths). */
+  displayNames?: string[];
+}
+
+export interface AnalysisRun {
+  analysis: Analysis;
+  diagnostics: Diagnostics;
+  summarizer: Summarizer;
+  /** True when provisional "-kernel" classes were relabelled "-unknown". */
+  relabelUnknown: boolean;
+}
+
+/** The pipeline state shared by the drivers. */
+class Session {
+  readonly diag: Diagnostics;
+  readonly summarizer: Summarizer;
+  readonly pairer: RoundTripPairer;
+  readonly grouper: AccessGrouper;
+  private ts: TimestampParser | null = null;
+  private sawExitOrEntry = false;
+  private userspaceExits = 0;
+  private readonly isaVotes: Record<Isa, number> = { vmx: 0, svm: 0, arm64: 0, unknown: 0 };
+  private pendingAccess: { u: ClassifiedUnit; g: AccessGroup }[] = [];
+  filtered = 0;
+  classified = 0;
+  private sinceNs: number | null = null;
+  private untilNs: number | null = null;
+  private windowReady = false;
+
+  constructor(
+    readonly files: string[],
+    private readonly opts: AnalyzeOptions,
+  ) {
+    this.diag = new Diagnostics(files);
+    this.summarizer = new Summarizer(() => this.ts?.resolutionNs ?? 1);
+    this.pairer = new RoundTripPairer((rt) => this.onTrip(rt), this.diag);
+    this.grouper = new AccessGrouper((g) => this.onGroup(g));
+  }
+
+  bindTimestamps(ts: TimestampParser): void {
+    this.ts = ts;
+  }
+
+  readonly sink = (e: TraceEvent): void => {
+    switch (e.kind) {
+      case 'exit':
+        this.isaVotes[e.isa]++;
+        this.sawExitOrEntry = true;
+        break;
+      case 'entry':
+        this.sawExitOrEntry = true;
+        break;
+      case 'userspace_exit':
+        this.userspaceExits++;
+        break;
+      default:
+        break;
+    }
+    this.pairer.push(e);
+    // Access grouping only matters while the trace has shown no kvm_exit/kvm_entry.
+    if (!this.sawExitOrEntry) this.grouper.push(e);
+  };
+
+  private isaHint(): Isa {
+    if (this.opts.isa !== undefined && this.opts.isa !== 'unknown') return this.opts.isa;
+    if (this.isaVotes.svm > this.isaVotes.vmx) return 'svm';
+    if (this.isaVotes.vmx > 0) return 'vmx';
+    if (this.isaVotes.arm64 > 0) return 'arm64';
+    return this.isaVotes.unknown > 0 ? 'vmx' : 'unknown';
+  }
+
+  private inWindow(t: number, thread: ThreadInfo): boolean {
+    if (!this.windowReady) {
+      this.windowReady = true;
+      if (this.opts.since !== undefined) this.sinceNs = this.ts?.rebaseSeconds(this.opts.since) ?? null;
+      if (this.opts.until !== undefined) this.untilNs = this.ts?.rebaseSeconds(this.opts.until) ?? null;
+    }
+    if (this.opts.vcpu !== undefined && this.opts.vcpu.length > 0 && !this.opts.vcpu.includes(thread.vcpu)) return false;
+    if (this.opts.pid !== undefined && this.opts.pid.length > 0 && !this.opts.pid.includes(thread.tid)) return false;
+    if (t !== NO_TS) {
+      if (this.sinceNs !== null && t < this.sinceNs) return false;
+      if (this.untilNs !== null && t > this.untilNs) return false;
+    }
+    return true;
+  }
+
+  private onTrip(rt: RoundTrip): void {
+    if (!this.inWindow(rt.exit.ts, rt.thread)) {
+      this.filtered++;
+      return;
+    }
+    const c = classifyRoundTrip(rt.exit, rt.children, this.isaHint());
+    const u = this.unit(rt.thread, c, rt.durNs, rt.kernelNs, rt.vmmNs, {
+      isa: rt.exit.isa,
+      raw: rt.exit.rawReason,
+      code: rt.exit.exitCode,
+      arm64Type: rt.exit.arm64?.type ?? '',
+    });
+    if (rt.exit.isa === 'arm64' && rt.exit.arm64 !== undefined && u.rawReason !== null) u.rawReason.raw = rt.exit.arm64.ecName;
+    this.classified++;
+    this.summarizer.add(u);
+    this.opts.onUnit?.(u, rt);
+  }
+
+  private onGroup(g: AccessGroup): void {
+    const first = g.children[0];
+    if (!this.inWindow(first?.ts ?? NO_TS, g.thread)) {
+      this.filtered++;
+      return;
+    }
+    const c = classifyAccess(g.children);
+    const u = this.unit(g.thread, c, null, null, g.vmmNs, null);
+    this.pendingAccess.push({ u, g });
+  }
+
+  private unit(
+    thread: ThreadInfo,
+    c: Classification,
+    durNs: number | null,
+    kernelNs: number | null,
+    vmmNs: number | null,
+    rawReason: ClassifiedUnit['rawReason'],
+  ): ClassifiedUnit {
+    return { thread, cls: c.cls, evidence: c.evidence, device: c.device, rawReason, durNs, kernelNs, vmmNs };
+  }
+
+  finish(parse: ParseSummary): AnalysisRun {
+    this.pairer.finish();
+    this.grouper.finish();
+    const mode: Analysis['mode'] = this.sawExitOrEntry ? 'round-trips' : 'accesses';
+    if (mode === 'accesses') {
+      for (const { u, g } of this.pendingAccess) {
+        this.classified++;
+        this.summarizer.add(u);
+        this.opts.onUnit?.(u, g);
+      }
+    }
+    this.pendingAccess = [];
+    const relabelUnknown = this.userspaceExits === 0;
+    const isa = this.isaHint();
+    if (this.isaVotes.vmx > 0 && this.isaVotes.svm > 0) this.diag.add('mixed_isa');
+    if (this.isaVotes.unknown > 0 && this.isaVotes.vmx + this.isaVotes.svm === 0 && this.opts.isa === undefined) {
+      this.diag.add('isa_ambiguous', undefined, undefined, this.isaVotes.unknown);
+    }
+    const rows = this.summarizer.finalize(relabelUnknown, isa);
+    const ts = parse.ts;
+    const notes: string[] = [];
+    const pc = this.pairer.counts;
+
+    if (mode === 'accesses' && this.grouper.count > 0) {
+      notes.push(
+        'This trace has no kvm_exit/kvm_entry events, so round-trip latency cannot be measured: every access event ' +
+          '(kvm_pio, kvm_mmio, kvm_fast_mmio, kvm_hypercall, kvm_msr, kvm_cpuid) was classified with its ' +
+          'kvm_emulate_insn/kvm_userspace_exit neighbours, and only the VMM phase (kvm_userspace_exit → the ' +
+          "thread's next KVM event) is timed. Record kvm:kvm_exit and kvm:kvm_entry to get latencies.",
+      );
+    }
+    if (relabelUnknown && rows.totalCount > 0) {
+      notes.push(
+        'The trace holds no kvm_userspace_exit events, so it cannot tell whether KVM or the VMM handled PIO, MMIO ' +
+          'and hypercalls: those are classed *-unknown. Record kvm:kvm_userspace_exit to tell them apart.',
+      );
+    }
+    const timeUnit = ts.timeUnit;
+    if (timeUnit === 'ticks') {
+      this.diag.add('ticks_without_clock_rate');
+      notes.push('Timestamps are raw counter ticks (x86-tsc/counter clock): durations are in ticks. Pass --tsc-ghz to convert.');
+    }
+    const all = this.summarizer.classAccumulators(false);
+    let p50 = Number.NaN;
+    {
+      const merged = [...all.values()];
+      if (merged.length > 0) {
+        const acc = merged[0]!;
+        const m = new (acc.constructor as new (q: number) => typeof acc)(acc.quantum);
+        for (const a of merged) m.merge(a);
+        p50 = m.stats()?.p50Ns ?? Number.NaN;
+      }
+    }
+    const res = ts.resolutionNs;
+    if (res !== null && res >= 1000 && Number.isFinite(p50) && p50 < 20 * res) {
+      this.diag.add('coarse_timestamps');
+      notes.push(
+        `Timestamps have ${res / 1000} µs resolution and the median round trip is ${Math.round(p50)} ns: ` +
+          'percentiles are quantized to whole microseconds. Use trace-cmd report -t or perf script --ns for nanoseconds.',
+      );
+    }
+
+    const roundTrips: RoundTripCounts = {
+      exits: pc.exits,
+      entries: pc.entries,
+      complete: pc.complete,
+      orphanExits: pc.orphanExits,
+      orphanEntries: pc.orphanEntries,
+      negative: pc.negative,
+      discardedLost: pc.discardedLost,
+      untimed: pc.untimed,
+      strayAccesses: pc.strayAccesses,
+      accesses: mode === 'accesses' ? this.grouper.count : 0,
+      filtered: this.filtered,
+      classified: this.classified,
+    };
+    if (this.filtered > 0) this.diag.add('filtered', undefined, undefined, this.filtered);
+
+    const eventCounts: Record<string, number> = {};
+    for (const [k, v] of [...parse.eventCounts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
+      eventCounts[k] = v;
+    }
+    const filters: Analysis['filters'] = {};
+    if (this.opts.vcpu?.length) filters.vcpu = this.opts.vcpu;
+    if (this.opts.pid?.length) filters.pid = this.opts.pid;
+    if (this.opts.since !== undefined) filters.since = this.opts.since;
+    if (this.opts.until !== undefined) filters.until = this.opts.until;
+
+    const formats = [...new Set(parse.formats)];
+    const analysis: Analysis = {
+      schema: ANALYSIS_SCHEMA,
+      tool: { name: 'exitlens', version: VERSION },
+      mode,
+      input: {
+        files: this.files,
+        format: formats.join(',') || 'unknown',
+        lines: parse.counts.lines,
+        events: parse.counts.events,
+        nonEventLines: parse.counts.nonEventLines,
+        unrecognizedLines: parse.counts.unrecognizedLines,
+        bytes: parse.counts.bytes,
+        eventCounts,
+        timestampResolutionNs: timeUnit === 'ticks' ? null : ts.resolutionNs,
+        timeUnit,
+        tscGhz: this.opts.tscGhz ?? null,
+        isa,
+        firstTimestamp: ts.first,
+        lastTimestamp: ts.last,
+        spanNs: Number.isFinite(ts.maxTs) && Number.isFinite(ts.minTs) ? ts.maxTs - ts.minTs : null,
+        diagnostics: { bySeverity: this.diag.bySeverity(), byCode: this.diag.summaries() },
+      },
+      roundTrips,
+      mechanisms: rows.mechanisms,
+      exitReasons: rows.exitReasons,
+      vcpus: rows.vcpus,
+      devices: rows.devices,
+      notes,
+      filters,
+    };
+    return { analysis, diagnostics: this.diag, summarizer: this.summarizer, relabelUnknown };
+  }
+}
+
+function validate(opts: AnalyzeOptions): void {
+  for (const k of ['since', 'until'] as const) {
+    const v = opts[k];
+    if (v !== undefined && !/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`--${k} takes seconds in trace time, e.g. 2858.25; got "${v}"`);
+  }
+  if (opts.tscGhz !== undefined && !(opts.tscGhz > 0)) throw new UsageError('--tsc-ghz must be a positive number of GHz');
+}
+
+/** Analyze files (or `-` for stdin) as one trace. */
+export async function analyzeFiles(paths: readonly string[], opts: AnalyzeOptions = {}): Promise<AnalysisRun> {
+  validate(opts);
+  const names = opts.displayNames ?? paths.map((p) => (p === '-' ? '<stdin>' : p));
+  const s = new Session([...names], opts);
+  const parse = await parseInputs(paths, names, s.sink, s.diag, {
+    ...opts,
+    onTimestamps: (ts) => s.bindTimestamps(ts),
+  });
+  return s.finish(parse);
+}
+
+/** Analyze trace text held in memory (tests, library use). `chunkSize` splits it to exercise chunk boundaries. */
+export function analyzeText(text: string, opts: AnalyzeOptions & { name?: string } = {}): AnalysisRun {
+  validate(opts);
+  const name = opts.name ?? '<text>';
+  const s = new Session([name], opts);
+  const ts = new TimestampParser(opts.tscGhz ?? null);
+  s.bindTimestamps(ts);
+  const forced: FormatName | null = opts.format !== undefined && opts.format !== 'auto' ? opts.format : null;
+  const parser = new TextParser(0, name, s.diag, ts, s.sink, forced);
+  let final = false;
+  const splitter = new LineSplitter({
+    line: (t, bad) => parser.line(t, bad, final),
+    longLine: (n) => parser.longLine(n),
+  });
+  const buf = Buffer.from(text, 'utf8');
+  const size = opts.chunkSize ?? buf.length;
+  for (let i = 0; i < buf.length; i += Math.max(1, size)) splitter.push(buf.subarray(i, Math.min(buf.length, i + Math.max(1, size))));
+  final = true;
+  splitter.end();
+  parser.end();
+  return s.finish({
+    formats: [parser.format ?? 'ftrace'],
+    counts: parser.counts,
+    eventCounts: parser.eventCounts,
+    ts,
+  });
+}

@@ -1,0 +1,152 @@
+/**
+ * The analysis result: what `analyze --json` prints (schema `exitlens/analysis@1`, documented in the README) and
+ * what every renderer, `check`, `diff` and the HTML report consume. Renderers never compute; they read this.
+ *
+ * All durations are integers in `input.timeUnit` (ns unless the trace used a counter clock and no --tsc-ghz was
+ * given). Latency fields are null where the trace does not allow a measurement (access mode, no samples).
+ */
+import type { ClassName } from './classes.js';
+import type { DiagnosticSummary, Severity } from './diagnostics.js';
+import type { Isa } from './events.js';
+import type { TimeUnit } from './units.js';
+
+export const ANALYSIS_SCHEMA = 'exitlens/analysis@1';
+
+export interface LatencyStats {
+  /** Samples with a duration. */
+  count: number;
+  totalNs: number;
+  meanNs: number;
+  stddevNs: number;
+  minNs: number;
+  p50Ns: number;
+  p90Ns: number;
+  p99Ns: number;
+  p999Ns: number;
+  maxNs: number;
+}
+
+/** A stats row: counts, shares and latency. Latency fields are null when no sample had a duration. */
+export interface StatsRow {
+  /** Round trips (or accesses) in this row. */
+  count: number;
+  /** Share of all classified round trips (0..1). */
+  share: number;
+  /** Share of the total round-trip time (0..1); null without latencies. */
+  timeShare: number | null;
+  totalNs: number | null;
+  meanNs: number | null;
+  stddevNs: number | null;
+  minNs: number | null;
+  p50Ns: number | null;
+  p90Ns: number | null;
+  p99Ns: number | null;
+  p999Ns: number | null;
+  maxNs: number | null;
+  /** Kernel phase (exit → kvm_userspace_exit) and VMM phase (kvm_userspace_exit → entry), where they exist. */
+  phases?: { kernel: LatencyStats | null; vmm: LatencyStats | null };
+}
+
+export interface MechanismRow extends StatsRow {
+  mechanism: ClassName;
+  /** True for the seven communication mechanisms and their -unknown variants. */
+  communication: boolean;
+  /** Evidence signatures that led to this class, with counts (e.g. "IO_INSTRUCTION+kvm_pio+KVM_EXIT_IO"). */
+  evidence: Record<string, number>;
+}
+
+export interface ExitReasonRow extends StatsRow {
+  isa: Isa;
+  /** Canonical name: the kernel's VMX (uppercase) or SVM (lowercase) table name, arm64 exception class. */
+  reason: string;
+  /** Class counts of the round trips with this reason. */
+  classes: Record<string, number>;
+}
+
+export interface VcpuRow extends StatsRow {
+  /** Stable key: `[instance:]comm-tid` plus `/vcpu N` when known. */
+  thread: string;
+  comm: string;
+  tid: number;
+  vcpu: number;
+  instance: string;
+  classes: Record<string, number>;
+}
+
+export interface DeviceRow extends StatsRow {
+  space: 'pio' | 'mmio';
+  address: number;
+  /** `0x3f8` */
+  addressHex: string;
+  /** Well-known PC device at this address, '' when none. */
+  name: string;
+  direction: 'read' | 'write';
+  /** Access size in bytes → count. */
+  sizes: Record<string, number>;
+  classes: Record<string, number>;
+}
+
+export interface RoundTripCounts {
+  /** kvm_exit events seen (after filters). */
+  exits: number;
+  entries: number;
+  /** Exit → entry pairs with a valid duration. */
+  complete: number;
+  orphanExits: number;
+  orphanEntries: number;
+  negative: number;
+  discardedLost: number;
+  /** Round trips without a timestamp on one side (columns cut); classified, no latency. */
+  untimed: number;
+  /** Access events on threads with exits but outside any round trip. */
+  strayAccesses: number;
+  /** Access mode: accesses grouped without kvm_exit/kvm_entry. */
+  accesses: number;
+  /** Round trips (or accesses) excluded by --vcpu/--pid/--since/--until. */
+  filtered: number;
+  /** Round trips (or accesses) that were classified and summarized. */
+  classified: number;
+}
+
+export interface InputSummary {
+  files: string[];
+  format: string;
+  /** Lines read, and how each was accounted for. */
+  lines: number;
+  events: number;
+  nonEventLines: number;
+  unrecognizedLines: number;
+  bytes: number;
+  /** Event name → count (every event, KVM or not). */
+  eventCounts: Record<string, number>;
+  /** Smallest timestamp step the text can express, ns (1000 for µs text, 1 for ns); null for ticks/unknown. */
+  timestampResolutionNs: number | null;
+  timeUnit: TimeUnit;
+  tscGhz: number | null;
+  isa: Isa;
+  /** First and last timestamp, seconds as printed (string, exact), and the span in the time unit. */
+  firstTimestamp: string | null;
+  lastTimestamp: string | null;
+  spanNs: number | null;
+  diagnostics: {
+    bySeverity: Record<Severity, number>;
+    byCode: DiagnosticSummary[];
+  };
+}
+
+export interface Analysis {
+  schema: typeof ANALYSIS_SCHEMA;
+  tool: { name: 'exitlens'; version: string };
+  /** `round-trips`: kvm_exit/kvm_entry pairs; `accesses`: the trace had none, access events were grouped. */
+  mode: 'round-trips' | 'accesses';
+  input: InputSummary;
+  roundTrips: RoundTripCounts;
+  mechanisms: MechanismRow[];
+  exitReasons: ExitReasonRow[];
+  vcpus: VcpuRow[];
+  devices: DeviceRow[];
+  /** Plain-language notes on what the trace allows (e.g. latency needs kvm_exit/kvm_entry). */
+  notes: string[];
+  /** Filters applied (--vcpu, --pid, --since, --until). */
+  filters: Record<string, string | number | number[]>;
+}

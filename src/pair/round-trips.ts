@@ -1,0 +1,269 @@
+/**
+ * Pairing: kvm_exit → the next kvm_entry of the same vCPU thread is one round trip; every KVM event of that thread
+ * in between is attached as evidence (DevTools-style synthetic event that keeps both originals).
+ *
+ * Keying. Round trips are keyed by the vCPU *thread* (instance + tid), never by `vcpu N` alone: two VMs at once
+ * both have a `vcpu 0` (../shared/fixtures/large 01, 02, 04), and kvm_exit prints no vcpu before 5.4 while
+ * kvm_entry always does. When the tid was not printed (perf -F without tid, pasted excerpts with columns cut),
+ * the key falls back to comm, then host CPU. The vcpu id is recorded on the thread when printed.
+ * Threads may migrate between host CPUs; records from all CPUs arrive merged by time (trace-cmd, trace_pipe, perf
+ * all merge), so per-thread order is input order.
+ *
+ * Failure accounting — every exit ends up in exactly one place:
+ *   complete (has a duration) | untimed (a side had no timestamp) | negative (entry before exit) |
+ *   discardedLost (touched by a lost-event marker) | orphanExits (no entry followed).
+ * Entries without an exit are orphanEntries (the first entry of every thread is one: the trace started while the
+ * guest ran).
+ *
+ * Lost events. A marker `CPU:N [LOST M EVENTS]` says events of CPU N are missing before the next record of that CPU.
+ * Every thread whose last event ran on CPU N (or every thread, when the marker names no CPU) is tainted: its open
+ * round trip, and the next one boundary it crosses, cannot be trusted and are counted as discardedLost.
+ */
+import type { Diagnostics } from '../model/diagnostics.js';
+import type { KvmEntry, KvmExit, TraceEvent } from '../model/events.js';
+import { NO_TS } from '../model/events.js';
+
+/** Evidence kept per round trip; a pathological trip (a stuck emulation loop) cannot grow memory past this. */
+export const MAX_CHILDREN = 64;
+
+export interface ThreadInfo {
+  key: string;
+  comm: string;
+  tid: number;
+  vcpu: number;
+  instance: string;
+}
+
+export interface RoundTrip {
+  thread: ThreadInfo;
+  exit: KvmExit;
+  entry: KvmEntry;
+  /** KVM events of the thread between exit and entry, in order (at most MAX_CHILDREN). */
+  children: TraceEvent[];
+  /** entry.ts − exit.ts; null when a side had no timestamp. */
+  durNs: number | null;
+  /** exit → first kvm_userspace_exit, and kvm_userspace_exit → entry; null when the trip did not reach the VMM. */
+  kernelNs: number | null;
+  vmmNs: number | null;
+}
+
+export interface PairCounts {
+  exits: number;
+  entries: number;
+  complete: number;
+  untimed: number;
+  orphanExits: number;
+  orphanEntries: number;
+  negative: number;
+  discardedLost: number;
+  strayAccesses: number;
+}
+
+interface ThreadState {
+  info: ThreadInfo;
+  lastCpu: number;
+  lastTs: number;
+  open: KvmExit | null;
+  children: TraceEvent[];
+  uexitTs: number;
+  /** A lost-event marker touched this thread since its last round-trip boundary. */
+  tainted: boolean;
+  /** The thread has kvm_exit/kvm_entry events (round-trip mode for it). */
+  paired: boolean;
+}
+
+export function threadKeyOf(e: TraceEvent): string {
+  if (e.tid >= 0) return `${e.instance}|${e.tid}`;
+  if (e.comm !== '') return `${e.instance}|c:${e.comm}`;
+  if (e.cpu >= 0) return `${e.instance}|cpu:${e.cpu}`;
+  return `${e.instance}|?`;
+}
+
+export class RoundTripPairer {
+  readonly counts: PairCounts = {
+    exits: 0,
+    entries: 0,
+    complete: 0,
+    untimed: 0,
+    orphanExits: 0,
+    orphanEntries: 0,
+    negative: 0,
+    discardedLost: 0,
+    strayAccesses: 0,
+  };
+  private readonly threads = new Map<string, ThreadState>();
+
+  constructor(
+    private readonly onTrip: (rt: RoundTrip) => void,
+    private readonly diag: Diagnostics,
+  ) {}
+
+  push(e: TraceEvent): void {
+    switch (e.kind) {
+      case 'other':
+        return;
+      case 'lost':
+        this.lost(e.cpu);
+        return;
+      case 'exit':
+        this.exit(e);
+        return;
+      case 'entry':
+        this.entry(e);
+        return;
+      default:
+        this.child(e);
+    }
+  }
+
+  /** End of input: open round trips become orphan exits (or lost). */
+  finish(): void {
+    for (const t of this.threads.values()) {
+      if (t.open !== null) {
+        if (t.tainted) this.discard(t.open, 'discarded_lost');
+        else {
+          this.counts.orphanExits++;
+          this.diag.add('orphan_exit', t.open.source);
+        }
+        t.open = null;
+        t.children = [];
+      }
+    }
+  }
+
+  /** Thread states (for access-mode decisions and reports). */
+  threadInfos(): ThreadInfo[] {
+    return [...this.threads.values()].map((t) => t.info);
+  }
+
+  private state(e: TraceEvent): ThreadState {
+    const key = threadKeyOf(e);
+    let t = this.threads.get(key);
+    if (t === undefined) {
+      t = {
+        info: { key, comm: e.comm, tid: e.tid, vcpu: -1, instance: e.instance },
+        lastCpu: e.cpu,
+        lastTs: NO_TS,
+        open: null,
+        children: [],
+        uexitTs: NO_TS,
+        tainted: false,
+        paired: false,
+      };
+      this.threads.set(key, t);
+    }
+    if (e.cpu >= 0) t.lastCpu = e.cpu;
+    if (e.ts !== NO_TS) {
+      if (t.lastTs !== NO_TS && e.ts < t.lastTs) this.diag.add('time_backwards', e.source);
+      t.lastTs = e.ts;
+    }
+    if (t.info.comm === '' && e.comm !== '' && e.comm !== '<...>') t.info.comm = e.comm;
+    return t;
+  }
+
+  private lost(cpu: number): void {
+    for (const t of this.threads.values()) {
+      if (cpu < 0 || t.lastCpu === cpu || t.lastCpu < 0) t.tainted = true;
+    }
+  }
+
+  private exit(e: KvmExit): void {
+    this.counts.exits++;
+    const t = this.state(e);
+    t.paired = true;
+    if (e.vcpu >= 0) t.info.vcpu = e.vcpu;
+    if (t.open !== null) {
+      // The previous exit never got its entry.
+      if (t.tainted) this.discard(t.open, 'discarded_lost');
+      else {
+        this.counts.orphanExits++;
+        this.diag.add('orphan_exit', t.open.source);
+      }
+    }
+    // Whatever was lost before this exit ended with the thread in the guest, so this trip starts clean.
+    t.tainted = false;
+    t.open = e;
+    t.children = [];
+    t.uexitTs = NO_TS;
+  }
+
+  private entry(e: KvmEntry): void {
+    this.counts.entries++;
+    const t = this.state(e);
+    t.paired = true;
+    if (e.vcpu >= 0) t.info.vcpu = e.vcpu;
+    const x = t.open;
+    if (x === null) {
+      if (t.tainted) {
+        // An entry whose exit was lost.
+        this.counts.discardedLost++;
+        this.diag.add('discarded_lost', e.source);
+        t.tainted = false;
+      } else {
+        this.counts.orphanEntries++;
+        this.diag.add('orphan_entry', e.source);
+      }
+      return;
+    }
+    const children = t.children;
+    t.open = null;
+    t.children = [];
+    if (t.tainted) {
+      t.tainted = false;
+      this.discard(x, 'discarded_lost');
+      return;
+    }
+    let durNs: number | null = null;
+    let kernelNs: number | null = null;
+    let vmmNs: number | null = null;
+    if (x.ts !== NO_TS && e.ts !== NO_TS) {
+      durNs = e.ts - x.ts;
+      if (durNs < 0) {
+        this.counts.negative++;
+        this.diag.add('negative_duration', e.source);
+        return;
+      }
+      if (t.uexitTs !== NO_TS) {
+        kernelNs = t.uexitTs - x.ts;
+        vmmNs = e.ts - t.uexitTs;
+      }
+      this.counts.complete++;
+    } else {
+      this.counts.untimed++;
+      this.diag.add('missing_timestamp', e.source);
+    }
+    this.onTrip({ thread: t.info, exit: x, entry: e, children, durNs, kernelNs, vmmNs });
+  }
+
+  private child(e: TraceEvent): void {
+    const key = threadKeyOf(e);
+    const t = this.threads.get(key);
+    if (t === undefined || t.open === null) {
+      if (t !== undefined) this.state(e);
+      if (t !== undefined && t.paired && isAccess(e)) {
+        this.counts.strayAccesses++;
+        this.diag.add('stray_access', e.source);
+      }
+      return;
+    }
+    this.state(e);
+    if (e.kind === 'userspace_exit' && t.uexitTs === NO_TS && e.ts !== NO_TS) t.uexitTs = e.ts;
+    if (t.children.length < MAX_CHILDREN) t.children.push(e);
+  }
+
+  private discard(x: KvmExit, code: 'discarded_lost'): void {
+    this.counts.discardedLost++;
+    this.diag.add(code, x.source);
+  }
+}
+
+function isAccess(e: TraceEvent): boolean {
+  return (
+    e.kind === 'pio' ||
+    e.kind === 'mmio' ||
+    e.kind === 'fast_mmio' ||
+    e.kind === 'hypercall' ||
+    e.kind === 'msr' ||
+    e.kind === 'cpuid'
+  );
+}

@@ -1,0 +1,112 @@
+/**
+ * The parse stage: input files → `TraceEvent`s, in one streaming pass.
+ *
+ * FORMATS registry (one module per tool output, each a sniff function; see ../../README.md "Formats"):
+ *   trace-cmd-report.ts, perf-script.ts, ftrace.ts (text), tracedat/ (binary trace.dat).
+ * Text is sniffed from its first lines unless `--format` forces one. Binary input that is not trace.dat, and text
+ * with no trace record in its first lines, is rejected with `UnknownFormatError` (CLI exit 2).
+ */
+import type { Diagnostics } from '../model/diagnostics.js';
+import { UnknownFormatError } from '../model/errors.js';
+import { ftrace } from './ftrace.js';
+import { DEFAULT_CHUNK_SIZE, hasTraceDatMagic, inputChunks, isGzip } from './input.js';
+import { LineSplitter } from './lines.js';
+import { perfScript } from './perf-script.js';
+import { TextParser, type LineCounts } from './text-parser.js';
+import { TimestampParser } from './timestamps.js';
+import { traceCmdReport } from './trace-cmd-report.js';
+import type { EventSink, FormatName, ParseOptions } from './types.js';
+
+export const FORMATS = [traceCmdReport, perfScript, ftrace] as const;
+
+export interface ParseRunOptions extends ParseOptions {
+  /** Bytes per read; tests use tiny chunks to prove results do not depend on chunk boundaries. */
+  chunkSize?: number;
+  /** Called after each chunk with the bytes consumed so far (progress bars). */
+  onProgress?: (bytes: number) => void;
+  /** Called once with the stream's timestamp parser, before the first event (window filters need its base). */
+  onTimestamps?: (ts: TimestampParser) => void;
+}
+
+export interface ParseSummary {
+  /** Format of each input, in order. */
+  formats: FormatName[];
+  counts: LineCounts;
+  eventCounts: Map<string, number>;
+  ts: TimestampParser;
+}
+
+/** Bytes whose presence in the first 4 KiB means "binary, not text" (NUL). */
+function looksBinary(head: Buffer): boolean {
+  const n = Math.min(head.length, 4096);
+  for (let i = 0; i < n; i++) if (head[i] === 0) return true;
+  return false;
+}
+
+/** Parse every input in order into one event stream (one shared time base). */
+export async function parseInputs(
+  paths: readonly string[],
+  displayNames: readonly string[],
+  sink: EventSink,
+  diag: Diagnostics,
+  opts: ParseRunOptions = {},
+): Promise<ParseSummary> {
+  const ts = new TimestampParser(opts.tscGhz ?? null);
+  opts.onTimestamps?.(ts);
+  const counts: LineCounts = { lines: 0, events: 0, nonEventLines: 0, unrecognizedLines: 0, bytes: 0 };
+  const eventCounts = new Map<string, number>();
+  const formats: FormatName[] = [];
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const forced = opts.format !== undefined && opts.format !== 'auto' ? opts.format : null;
+  let consumed = 0;
+
+  for (let fi = 0; fi < paths.length; fi++) {
+    const path = paths[fi]!;
+    const name = displayNames[fi] ?? path;
+    const parser = new TextParser(fi, name, diag, ts, sink, forced === 'trace-dat' ? null : forced);
+    let lastWasFinal = false;
+    const splitter = new LineSplitter({
+      line: (text, bad) => parser.line(text, bad, lastWasFinal),
+      longLine: (bytes) => parser.longLine(bytes),
+    });
+    let first = true;
+    try {
+      for await (const chunk of inputChunks(path, chunkSize)) {
+        if (first) {
+          first = false;
+          if (hasTraceDatMagic(chunk)) {
+            throw new UnknownFormatError(
+              name,
+              '',
+              'this is a binary trace.dat; it is read directly only from a file path, not from stdin or inside gzip',
+            );
+          }
+          if (isGzip(chunk) || looksBinary(chunk)) {
+            throw new UnknownFormatError(name, '', 'binary data (NUL bytes in the first 4 KiB), not trace text');
+          }
+        }
+        splitter.push(chunk);
+        consumed += chunk.length;
+        opts.onProgress?.(consumed);
+      }
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' || /unexpected end of file/.test((e as Error).message)) {
+        diag.add('truncated_input', { file: fi, line: parser.counts.lines + 1 }, (e as Error).message);
+      } else {
+        throw e;
+      }
+    }
+    lastWasFinal = true;
+    splitter.end();
+    parser.end();
+    formats.push(parser.format ?? 'ftrace');
+    counts.lines += parser.counts.lines;
+    counts.events += parser.counts.events;
+    counts.nonEventLines += parser.counts.nonEventLines;
+    counts.unrecognizedLines += parser.counts.unrecognizedLines;
+    counts.bytes += parser.counts.bytes;
+    for (const [k, v] of parser.eventCounts) eventCounts.set(k, (eventCounts.get(k) ?? 0) + v);
+  }
+  return { formats, counts, eventCounts, ts };
+}

@@ -1,0 +1,103 @@
+/**
+ * Input bytes: files, stdin (`-`), gzip (detected by its magic bytes, not the file name). Reads in chunks; the
+ * chunk size is a parameter so tests can force tiny chunks and prove the result does not depend on it.
+ */
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createGunzip } from 'node:zlib';
+import { InputError } from '../model/errors.js';
+
+/** 1 MiB chunks: large enough to amortise per-chunk work, small enough to keep memory flat. */
+export const DEFAULT_CHUNK_SIZE = 1 << 20;
+
+export const TRACE_DAT_MAGIC = Buffer.from([0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67]);
+
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+export function hasTraceDatMagic(head: Uint8Array): boolean {
+  if (head.length < TRACE_DAT_MAGIC.length) return false;
+  for (let i = 0; i < TRACE_DAT_MAGIC.length; i++) if (head[i] !== TRACE_DAT_MAGIC[i]) return false;
+  return true;
+}
+
+/** First bytes of a file (for format detection). */
+export async function readHead(path: string, n = 16): Promise<Buffer> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new InputError(path, `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } catch (e) {
+    throw new InputError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Raw byte chunks of a path or of stdin. */
+function rawChunks(path: string, chunkSize: number): AsyncIterable<Buffer> {
+  if (path === '-') return process.stdin as AsyncIterable<Buffer>;
+  return createReadStream(path, { highWaterMark: chunkSize }) as AsyncIterable<Buffer>;
+}
+
+/**
+ * Decoded byte chunks: gunzipped when the first bytes are the gzip magic. Errors of the gzip stream (a file cut in
+ * half) surface as a thrown `Error` with `code` Z_BUF_ERROR after every decodable byte was yielded.
+ */
+export async function* inputChunks(path: string, chunkSize = DEFAULT_CHUNK_SIZE): AsyncGenerator<Buffer> {
+  const it = rawChunks(path, chunkSize)[Symbol.asyncIterator]();
+  let first: IteratorResult<Buffer>;
+  try {
+    first = await it.next();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const what = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : '';
+    throw new InputError(
+      path === '-' ? '<stdin>' : path,
+      `cannot open: ${code ?? (e as Error).message}${what ? ` (${what})` : ''}`,
+    );
+  }
+  if (first.done === true) return;
+  const head = first.value;
+  if (!isGzip(head)) {
+    yield* split(head, chunkSize);
+    for (;;) {
+      const n = await it.next();
+      if (n.done === true) return;
+      yield* split(n.value, chunkSize);
+    }
+  }
+  const gunzip = createGunzip({ chunkSize: Math.max(64, Math.min(chunkSize, 1 << 20)) });
+  const feed = (async () => {
+    try {
+      if (!gunzip.write(head)) await once(gunzip, 'drain');
+      for (;;) {
+        const n = await it.next();
+        if (n.done === true) break;
+        if (!gunzip.write(n.value)) await once(gunzip, 'drain');
+      }
+      gunzip.end();
+    } catch (e) {
+      gunzip.destroy(e as Error);
+    }
+  })();
+  for await (const c of gunzip as AsyncIterable<Buffer>) yield* split(c, chunkSize);
+  await feed;
+}
+
+/** Re-chunk to at most `size` bytes (stdin and gunzip ignore highWaterMark). */
+function* split(buf: Buffer, size: number): Generator<Buffer> {
+  if (buf.length <= size) {
+    yield buf;
+    return;
+  }
+  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, Math.min(buf.length, i + size));
+}

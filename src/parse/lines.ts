@@ -1,0 +1,116 @@
+/**
+ * Streaming line splitter over byte chunks (speedscope `splitLines()`): the partial last line of a chunk is carried
+ * forward; the input is never held in one string (V8 caps strings at ~537M chars, and memory must stay flat).
+ *
+ * - `\n` ends a line; a `\r` before it is dropped (CRLF input).
+ * - A line longer than `MAX_LINE_BYTES` is not stored: its bytes are skipped up to the next newline and the caller
+ *   is told its length, so a 1 GB line costs no memory.
+ * - Lines are decoded as UTF-8; invalid sequences are reported (the caller counts them) and replaced with U+FFFD.
+ */
+import { isUtf8 } from 'node:buffer';
+
+/** Longest line kept, in bytes. The longest real KVM record (6.14 kvm_exit with a long comm) is < 400 bytes. */
+export const MAX_LINE_BYTES = 1 << 20;
+
+export interface LineHandler {
+  /** A complete line (without its terminator). `badUtf8` when the bytes were not valid UTF-8. */
+  line(text: string, badUtf8: boolean): void;
+  /** A line over the limit was skipped; `bytes` is its length. */
+  longLine(bytes: number): void;
+}
+
+export class LineSplitter {
+  private carry: Buffer[] = [];
+  private carryLen = 0;
+  /** Skipping the rest of an over-long line. */
+  private skipping = false;
+  private skippedBytes = 0;
+  /** True when the last line seen had no terminating newline (set by `end`). */
+  lastLineUnterminated = false;
+
+  constructor(private readonly handler: LineHandler) {}
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    const n = chunk.length;
+    while (start < n) {
+      const nl = chunk.indexOf(10, start);
+      if (nl === -1) {
+        this.stash(chunk, start, n);
+        return;
+      }
+      if (this.skipping) {
+        this.skippedBytes += nl - start;
+        this.handler.longLine(this.skippedBytes);
+        this.skipping = false;
+        this.skippedBytes = 0;
+      } else if (this.carryLen > 0) {
+        if (this.carryLen + (nl - start) > MAX_LINE_BYTES) {
+          this.handler.longLine(this.carryLen + (nl - start));
+          this.carry = [];
+          this.carryLen = 0;
+        } else {
+          this.carry.push(chunk.subarray(start, nl));
+          const whole = Buffer.concat(this.carry, this.carryLen + (nl - start));
+          this.carry = [];
+          this.carryLen = 0;
+          this.emit(whole, 0, whole.length);
+        }
+      } else if (nl - start > MAX_LINE_BYTES) {
+        this.handler.longLine(nl - start);
+      } else {
+        this.emit(chunk, start, nl);
+      }
+      start = nl + 1;
+    }
+  }
+
+  /** Flush the last line if it had no newline. */
+  end(): void {
+    if (this.skipping) {
+      this.handler.longLine(this.skippedBytes);
+      this.skipping = false;
+      this.lastLineUnterminated = true;
+      return;
+    }
+    if (this.carryLen > 0) {
+      const whole = Buffer.concat(this.carry, this.carryLen);
+      this.carry = [];
+      this.carryLen = 0;
+      this.lastLineUnterminated = true;
+      this.emit(whole, 0, whole.length);
+    }
+  }
+
+  private stash(chunk: Buffer, start: number, end: number): void {
+    if (this.skipping) {
+      this.skippedBytes += end - start;
+      return;
+    }
+    if (this.carryLen + (end - start) > MAX_LINE_BYTES) {
+      this.skipping = true;
+      this.skippedBytes = this.carryLen + (end - start);
+      this.carry = [];
+      this.carryLen = 0;
+      return;
+    }
+    // Copy: the caller may reuse the chunk's memory.
+    this.carry.push(Buffer.from(chunk.subarray(start, end)));
+    this.carryLen += end - start;
+  }
+
+  private emit(buf: Buffer, start: number, end: number): void {
+    if (end > start && buf[end - 1] === 13) end--; // CRLF
+    const slice = buf.subarray(start, end);
+    // Fast path: pure ASCII lines (the common case) are always valid UTF-8.
+    let ascii = true;
+    for (let i = 0; i < slice.length; i++) {
+      if (slice[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    const bad = !ascii && !isUtf8(slice);
+    this.handler.line(slice.toString(ascii ? 'latin1' : 'utf8'), bad);
+  }
+}

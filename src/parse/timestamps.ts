@@ -1,0 +1,91 @@
+/**
+ * Timestamps as integers, never through a float.
+ *
+ * Text forms:
+ * - `2858.169378`      secs.usecs (trace-cmd report / perf script default, ftrace `%5lu.%06lu`): resolution 1 µs
+ * - `1234.567890123`   secs.nsecs (`trace-cmd report -t`, `perf script --ns`): resolution 1 ns
+ * - `117471684343752`  raw counter (trace-cmd `%12d` / ftrace `%12llu` for x86-tsc, counter, uptime): ticks
+ * Seconds and fraction are parsed as separate integers and rebased on the first timestamp of the input, so values
+ * stay far below 2^53 whatever the uptime. Integer counters are split into a high part (all but the last 9 digits)
+ * and a low part so the same rebasing applies.
+ */
+import type { TimeUnit } from '../model/units.js';
+
+const POW10 = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
+
+export class TimestampParser {
+  private baseHi: number | null = null;
+  /** Smallest step seen, in ns (fractional forms) — 1000 for µs text. */
+  resolutionNs: number | null = null;
+  /** 'ticks' once an integer timestamp is seen. */
+  unit: TimeUnit = 'ns';
+  sawTicks = false;
+  sawFraction = false;
+  first: string | null = null;
+  last: string | null = null;
+  /** Largest converted value, for the span. */
+  maxTs = Number.NEGATIVE_INFINITY;
+  minTs = Number.POSITIVE_INFINITY;
+
+  /** `tscGhz`: convert ticks to ns (ticks / GHz) when given. */
+  constructor(private readonly tscGhz: number | null = null) {}
+
+  /** Parse timestamp text; returns the rebased integer, or NaN when the text is not a timestamp. */
+  parse(text: string): number {
+    const dot = text.indexOf('.');
+    let hi: number;
+    let lo: number;
+    if (dot === -1) {
+      // Integer counter: high part = all but the last 9 digits.
+      const n = text.length;
+      if (n === 0 || n > 20) return Number.NaN;
+      hi = n > 9 ? toInt(text, 0, n - 9) : 0;
+      lo = toInt(text, Math.max(0, n - 9), n);
+      if (Number.isNaN(hi) || Number.isNaN(lo)) return Number.NaN;
+      this.sawTicks = true;
+    } else {
+      const digits = text.length - dot - 1;
+      if (digits < 1 || digits > 9 || dot === 0 || dot > 12) return Number.NaN;
+      hi = toInt(text, 0, dot);
+      const frac = toInt(text, dot + 1, text.length);
+      if (Number.isNaN(hi) || Number.isNaN(frac)) return Number.NaN;
+      const step = POW10[9 - digits]!;
+      lo = frac * step;
+      if (this.resolutionNs === null || step < this.resolutionNs) this.resolutionNs = step;
+      this.sawFraction = true;
+    }
+    if (this.baseHi === null) {
+      this.baseHi = hi;
+      this.first = text;
+    }
+    this.last = text;
+    let v = (hi - this.baseHi) * 1_000_000_000 + lo;
+    if (dot === -1 && this.tscGhz !== null) v = Math.round(v / this.tscGhz);
+    if (v > this.maxTs) this.maxTs = v;
+    if (v < this.minTs) this.minTs = v;
+    return v;
+  }
+
+  /** The unit of parsed values: ticks only for integer timestamps without a clock rate. */
+  get timeUnit(): TimeUnit {
+    return this.sawTicks && !this.sawFraction && this.tscGhz === null ? 'ticks' : 'ns';
+  }
+
+  /** Convert an absolute user time in seconds ("2858.2") to the rebased scale; null before the first timestamp. */
+  rebaseSeconds(secs: string): number | null {
+    if (this.baseHi === null) return null;
+    const [i = '0', f = ''] = secs.split('.');
+    const frac = (f + '000000000').slice(0, 9);
+    return (Number(i) - this.baseHi) * 1_000_000_000 + Number(frac);
+  }
+}
+
+function toInt(s: string, a: number, b: number): number {
+  let v = 0;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return Number.NaN;
+    v = v * 10 + c;
+  }
+  return v;
+}

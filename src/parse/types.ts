@@ -1,0 +1,55 @@
+/**
+ * Contracts between the parse stage and the rest of the pipeline.
+ *
+ * A format module (one per tool output, e.g. `trace-cmd-report.ts`) exports a `TraceFormat`: a sniffer that looks
+ * only at the first lines, and a line parser. Record lines are split into a header (comm, tid, cpu, timestamp) and
+ * `event name` + `payload`; `payloads.ts` turns name + payload into a typed `TraceEvent` for every format alike.
+ * The binary trace.dat reader (`tracedat/`) produces the same `TraceEvent`s from decoded fields.
+ */
+import type { Diagnostics } from '../model/diagnostics.js';
+import type { Isa, SourceRef, TraceEvent } from '../model/events.js';
+
+export type FormatName = 'ftrace' | 'trace-cmd' | 'perf-script' | 'trace-dat';
+
+/** Options that change how text is interpreted. */
+export interface ParseOptions {
+  /** `--isa`: used when exit-reason names do not identify the ISA. */
+  isa?: Isa;
+  /** `--tsc-ghz`: clock rate for integer (counter/TSC) timestamps. */
+  tscGhz?: number;
+  /** Force a format instead of sniffing. */
+  format?: FormatName | 'auto';
+}
+
+/** A record line split into its columns; `null` fields were not printed. */
+export interface LineColumns {
+  comm: string;
+  tid: number;
+  cpu: number;
+  /** Timestamp text exactly as printed ("2858.169378", "117471684343752"), '' when absent. */
+  ts: string;
+  /** Event name without the `kvm:` system prefix. */
+  name: string;
+  /** Payload after `name:` with surrounding white space trimmed. */
+  payload: string;
+  instance: string;
+}
+
+/** What a payload parser needs besides the text. */
+export interface PayloadContext {
+  diag: Diagnostics;
+  source: SourceRef;
+  /** The whole line, for diagnostic samples. */
+  line: string;
+}
+
+/** Sniff result: a confidence in 0..1 (0 = certainly not this format). */
+export type Sniffer = (firstLines: readonly string[]) => number;
+
+export interface TraceFormat {
+  name: FormatName;
+  /** Looks only at the first lines of the input (at most ~4 KiB, as the Firefox Profiler importers do). */
+  sniff: Sniffer;
+}
+
+export type EventSink = (e: TraceEvent) => void;

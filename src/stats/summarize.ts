@@ -1,0 +1,282 @@
+/**
+ * Summaries: classified round trips (or accesses) are aggregated as they complete — per class, per exit reason,
+ * per vCPU thread and per device — and never all kept in memory. `finalize` turns the accumulators into the
+ * `StatsRow`s of the analysis schema.
+ */
+import type { DeviceRow, ExitReasonRow, LatencyStats, MechanismRow, StatsRow, VcpuRow } from '../model/analysis.js';
+import { isMechanism, type ClassName } from '../model/classes.js';
+import type { Isa } from '../model/events.js';
+import type { ThreadInfo } from '../pair/round-trips.js';
+import { canonicalizeReason } from '../parse/exit-reasons.js';
+import { unknownWithoutUserspaceExits, type DeviceRef } from '../classify/classify.js';
+import { mmioDeviceName, pioDeviceName } from '../classify/devices.js';
+import { StatAccumulator } from './accumulator.js';
+
+/** Distinct devices kept as rows; beyond this, accesses are merged into one "other" row (memory stays bounded). */
+export const MAX_DEVICES = 4096;
+/** Distinct threads kept as rows (10^5 adversarial threads must not mean 10^5 histograms). */
+export const MAX_THREADS = 1024;
+
+export interface ClassifiedUnit {
+  thread: ThreadInfo;
+  cls: ClassName;
+  evidence: string;
+  device: DeviceRef | null;
+  /** Exit reason as printed, with the ISA the event itself indicated and its numeric code; null in access mode. */
+  rawReason: { isa: Isa; raw: string; code: number | null; arm64Type: string } | null;
+  durNs: number | null;
+  kernelNs: number | null;
+  vmmNs: number | null;
+}
+
+class Row {
+  count = 0;
+  readonly lat: StatAccumulator;
+  readonly kernel: StatAccumulator;
+  readonly vmm: StatAccumulator;
+  readonly classes = new Map<string, number>();
+  readonly evidence = new Map<string, number>();
+  readonly sizes = new Map<string, number>();
+  constructor(quantum: number) {
+    this.lat = new StatAccumulator(quantum);
+    this.kernel = new StatAccumulator(quantum);
+    this.vmm = new StatAccumulator(quantum);
+  }
+  add(u: ClassifiedUnit, withEvidence: boolean): void {
+    this.count++;
+    if (u.durNs !== null) this.lat.add(u.durNs);
+    if (u.kernelNs !== null) this.kernel.add(u.kernelNs);
+    if (u.vmmNs !== null) this.vmm.add(u.vmmNs);
+    inc(this.classes, u.cls);
+    if (withEvidence) inc(this.evidence, u.evidence);
+    if (u.device !== null) inc(this.sizes, String(u.device.size));
+  }
+  merge(o: Row): void {
+    this.count += o.count;
+    this.lat.merge(o.lat);
+    this.kernel.merge(o.kernel);
+    this.vmm.merge(o.vmm);
+    for (const [k, v] of o.classes) inc(this.classes, k, v);
+    for (const [k, v] of o.evidence) inc(this.evidence, k, v);
+    for (const [k, v] of o.sizes) inc(this.sizes, k, v);
+  }
+}
+
+function inc(m: Map<string, number>, k: string, n = 1): void {
+  m.set(k, (m.get(k) ?? 0) + n);
+}
+
+export interface SummaryRows {
+  mechanisms: MechanismRow[];
+  exitReasons: ExitReasonRow[];
+  vcpus: VcpuRow[];
+  devices: DeviceRow[];
+  totalCount: number;
+  totalTimeNs: number;
+}
+
+export class Summarizer {
+  private quantum: number | null = null;
+  private readonly byClass = new Map<string, Row>();
+  private readonly byReason = new Map<string, { row: Row; key: NonNullable<ClassifiedUnit['rawReason']> }>();
+  private readonly byThread = new Map<string, { row: Row; info: ThreadInfo }>();
+  private readonly byDevice = new Map<string, { row: Row; dev: DeviceRef | null }>();
+  total = 0;
+  deviceOverflow = 0;
+  threadOverflow = 0;
+
+  /** `quantum`: called once, at the first unit, for the timestamp step in ns (1000 for µs text). */
+  constructor(private readonly quantumOf: () => number) {}
+
+  /** Per-class accumulators, for the cost-model comparison (exact samples, CDFs). */
+  classAccumulators(relabelUnknown: boolean): Map<ClassName, StatAccumulator> {
+    const out = new Map<ClassName, StatAccumulator>();
+    for (const [k, row] of this.byClass) {
+      const cls = relabelUnknown ? unknownWithoutUserspaceExits(k as ClassName) : (k as ClassName);
+      const acc = out.get(cls) ?? new StatAccumulator(row.lat.quantum);
+      acc.merge(row.lat);
+      out.set(cls, acc);
+    }
+    return out;
+  }
+
+  add(u: ClassifiedUnit): void {
+    if (this.quantum === null) this.quantum = Math.max(1, this.quantumOf());
+    const q = this.quantum;
+    this.total++;
+    this.rowOf(this.byClass, u.cls, q).add(u, true);
+    if (u.rawReason !== null) {
+      const rk = `${u.rawReason.isa}|${u.rawReason.raw}|${u.rawReason.code ?? ''}|${u.rawReason.arm64Type}`;
+      let r = this.byReason.get(rk);
+      if (r === undefined) {
+        r = { row: new Row(q), key: u.rawReason };
+        this.byReason.set(rk, r);
+      }
+      r.row.add(u, false);
+    }
+    let t = this.byThread.get(u.thread.key);
+    if (t === undefined) {
+      if (this.byThread.size >= MAX_THREADS) {
+        this.threadOverflow++;
+        t = this.byThread.get('(other threads)');
+        if (t === undefined) {
+          t = { row: new Row(q), info: { key: '(other threads)', comm: '(other threads)', tid: -1, vcpu: -1, instance: '' } };
+          this.byThread.set('(other threads)', t);
+        }
+      } else {
+        t = { row: new Row(q), info: u.thread };
+        this.byThread.set(u.thread.key, t);
+      }
+    }
+    t.row.add(u, false);
+    if (u.device !== null) {
+      const d = u.device;
+      let dk = `${d.space}|${d.address}|${d.write ? 'w' : 'r'}`;
+      let dev: DeviceRef | null = d;
+      if (!this.byDevice.has(dk) && this.byDevice.size >= MAX_DEVICES) {
+        this.deviceOverflow++;
+        dk = '(other)';
+        dev = null;
+      }
+      let e = this.byDevice.get(dk);
+      if (e === undefined) {
+        e = { row: new Row(q), dev };
+        this.byDevice.set(dk, e);
+      }
+      e.row.add(u, false);
+    }
+  }
+
+  private rowOf(m: Map<string, Row>, k: string, q: number): Row {
+    let r = m.get(k);
+    if (r === undefined) {
+      r = new Row(q);
+      m.set(k, r);
+    }
+    return r;
+  }
+
+  /**
+   * Build the rows. `relabelUnknown`: the trace held no kvm_userspace_exit, so provisional "-kernel" classes become
+   * "-unknown". `isa`: the trace's ISA, for canonical exit-reason names.
+   */
+  finalize(relabelUnknown: boolean, isa: Isa): SummaryRows {
+    const relabel = (c: string): string => (relabelUnknown ? unknownWithoutUserspaceExits(c as ClassName) : c);
+    const relabelMap = (m: Map<string, number>): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const [k, v] of [...m.entries()].sort((a, b) => b[1] - a[1])) out[relabel(k)] = (out[relabel(k)] ?? 0) + v;
+      return out;
+    };
+    const total = this.total;
+    let totalTime = 0;
+    for (const r of this.byClass.values()) totalTime += r.lat.total;
+
+    // Mechanisms (merge relabelled rows).
+    const classRows = new Map<string, Row>();
+    for (const [k, r] of this.byClass) {
+      const c = relabel(k);
+      const into = classRows.get(c);
+      if (into === undefined) {
+        const fresh = new Row(r.lat.quantum);
+        fresh.merge(r);
+        classRows.set(c, fresh);
+      } else into.merge(r);
+    }
+    const mechanisms: MechanismRow[] = [...classRows.entries()].map(([c, r]) => {
+      const evidence: Record<string, number> = {};
+      for (const [k, v] of [...r.evidence.entries()].sort((a, b) => b[1] - a[1])) evidence[k] = v;
+      return {
+        mechanism: c as ClassName,
+        communication: isMechanism(c),
+        ...statsRow(r, total, totalTime),
+        evidence,
+      };
+    });
+    mechanisms.sort((a, b) => b.count - a.count || (a.mechanism < b.mechanism ? -1 : 1));
+
+    // Exit reasons: canonicalize with the final ISA, merge rows that name the same reason.
+    const reasonRows = new Map<string, { row: Row; isa: Isa; reason: string }>();
+    for (const { row, key } of this.byReason.values()) {
+      let risa: Isa;
+      let reason: string;
+      if (key.isa === 'arm64') {
+        risa = 'arm64';
+        reason = key.arm64Type === 'IRQ' ? 'IRQ' : key.raw;
+      } else {
+        const c = canonicalizeReason(key.raw, key.isa !== 'unknown' ? key.isa : isa, key.code);
+        risa = c.isa;
+        reason = c.reason === '' ? '(unparsed)' : c.reason;
+      }
+      const rk = `${risa}|${reason}`;
+      const into = reasonRows.get(rk);
+      if (into === undefined) {
+        const fresh = new Row(row.lat.quantum);
+        fresh.merge(row);
+        reasonRows.set(rk, { row: fresh, isa: risa, reason });
+      } else into.row.merge(row);
+    }
+    const exitReasons: ExitReasonRow[] = [...reasonRows.values()].map(({ row, isa: ri, reason }) => ({
+      isa: ri,
+      reason,
+      ...statsRow(row, total, totalTime),
+      classes: relabelMap(row.classes),
+    }));
+    exitReasons.sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1));
+
+    const vcpus: VcpuRow[] = [...this.byThread.values()].map(({ row, info }) => ({
+      thread: threadLabel(info),
+      comm: info.comm,
+      tid: info.tid,
+      vcpu: info.vcpu,
+      instance: info.instance,
+      ...statsRow(row, total, totalTime),
+      classes: relabelMap(row.classes),
+    }));
+    vcpus.sort((a, b) => (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : a.vcpu - b.vcpu || a.tid - b.tid));
+
+    const devices: DeviceRow[] = [...this.byDevice.values()].map(({ row, dev }) => {
+      const sizes: Record<string, number> = {};
+      for (const [k, v] of [...row.sizes.entries()].sort((a, b) => Number(a[0]) - Number(b[0]))) sizes[k] = v;
+      return {
+        space: dev?.space ?? 'mmio',
+        address: dev?.address ?? -1,
+        addressHex: dev === null ? '(other)' : `0x${dev.address.toString(16)}`,
+        name: dev === null ? 'more devices than the row limit' : dev.space === 'pio' ? pioDeviceName(dev.address) : mmioDeviceName(dev.address),
+        direction: dev?.write === false ? 'read' : 'write',
+        ...statsRow(row, total, totalTime),
+        sizes,
+        classes: relabelMap(row.classes),
+      } satisfies DeviceRow;
+    });
+    devices.sort((a, b) => b.count - a.count || a.address - b.address || (a.direction < b.direction ? -1 : 1));
+
+    return { mechanisms, exitReasons, vcpus, devices, totalCount: total, totalTimeNs: totalTime };
+  }
+}
+
+export function threadLabel(info: ThreadInfo): string {
+  const who = info.tid >= 0 ? `${info.comm || '?'}-${info.tid}` : info.comm || info.key;
+  return `${info.instance ? `${info.instance}:` : ''}${who}${info.vcpu >= 0 ? `/vcpu${info.vcpu}` : ''}`;
+}
+
+function statsRow(r: Row, total: number, totalTime: number): StatsRow {
+  const s = r.lat.stats();
+  const row: StatsRow = {
+    count: r.count,
+    share: total > 0 ? r.count / total : 0,
+    timeShare: s !== null && totalTime > 0 ? s.totalNs / totalTime : null,
+    totalNs: s?.totalNs ?? null,
+    meanNs: s?.meanNs ?? null,
+    stddevNs: s?.stddevNs ?? null,
+    minNs: s?.minNs ?? null,
+    p50Ns: s?.p50Ns ?? null,
+    p90Ns: s?.p90Ns ?? null,
+    p99Ns: s?.p99Ns ?? null,
+    p999Ns: s?.p999Ns ?? null,
+    maxNs: s?.maxNs ?? null,
+  };
+  const k: LatencyStats | null = r.kernel.stats();
+  const v: LatencyStats | null = r.vmm.stats();
+  if (k !== null || v !== null) row.phases = { kernel: k, vmm: v };
+  return row;
+}
