@@ -228,6 +228,7 @@ class Session {
       accesses: mode === 'accesses' ? this.grouper.count : 0,
       filtered: this.filtered,
       classified: this.classified,
+      vcpuTimeNs: this.pairer.vcpuTimeNs(),
     };
     if (this.filtered > 0) this.diag.add('filtered', undefined, undefined, this.filtered);
 

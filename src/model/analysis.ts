@@ -47,8 +47,13 @@ export interface StatsRow {
   phases?: { kernel: LatencyStats | null; vmm: LatencyStats | null };
 }
 
+/** A distribution as log-linear bins [lowNs, highNs, count] (low ≤ v < high): exact below 64 timestamp quanta,
+ *  then 32 bins per octave. Mergeable; enough for plots, CDFs and rank tests on saved analyses. */
+export type Histogram = [number, number, number][];
+
 export interface MechanismRow extends StatsRow {
   mechanism: ClassName;
+  histogram: Histogram;
   /** True for the seven communication mechanisms and their -unknown variants. */
   communication: boolean;
   /** Evidence signatures that led to this class, with counts (e.g. "IO_INSTRUCTION+kvm_pio+KVM_EXIT_IO"). */
@@ -56,6 +61,7 @@ export interface MechanismRow extends StatsRow {
 }
 
 export interface ExitReasonRow extends StatsRow {
+  histogram: Histogram;
   isa: Isa;
   /** Canonical name: the kernel's VMX (uppercase) or SVM (lowercase) table name, arm64 exception class. */
   reason: string;
@@ -106,6 +112,8 @@ export interface RoundTripCounts {
   filtered: number;
   /** Round trips (or accesses) that were classified and summarized. */
   classified: number;
+  /** Sum over vCPU threads of their first→last event span (the vCPU time the trace covers), ns; 0 if unknown. */
+  vcpuTimeNs: number;
 }
 
 export interface InputSummary {
@@ -149,4 +157,70 @@ export interface Analysis {
   notes: string[];
   /** Filters applied (--vcpu, --pid, --since, --until). */
   filters: Record<string, string | number | number[]>;
+  /** Comparison with a cost model (`analyze --model`); absent when no model was applied. */
+  model?: ModelComparison;
+}
+
+/** Basis of a latency figure: `guest-rtt` = measured in the guest around the whole round trip (hardware
+ *  transitions included); `host` = kvm_exit → kvm_entry as a host trace sees it. */
+export type Basis = 'guest-rtt' | 'host';
+
+export type Verdict = 'within' | 'faster' | 'slower' | 'too-few-samples' | 'no-latency' | 'not-in-model';
+
+export interface ModelComparisonRow {
+  mechanism: string;
+  /** Round trips with a duration. */
+  samples: number;
+  observedMedianNs: number | null;
+  observedMeanNs: number | null;
+  /** 95 % bootstrap confidence intervals. */
+  medianCi95Ns: [number, number] | null;
+  meanCi95Ns: [number, number] | null;
+  /** The model's value as written (value, unit) and converted to ns on the trace's basis. */
+  modelValue: number | null;
+  modelUnit: string | null;
+  modelBasis: Basis | null;
+  modelNs: number | null;
+  /** Relative tolerance of the model row (0.25 = ±25 %). */
+  tolerance: number | null;
+  /** observed median / model. */
+  ratio: number | null;
+  verdict: Verdict;
+  /** Source of the model row, and whether its authors extrapolated it. */
+  source: string | null;
+  extrapolated: boolean;
+}
+
+export interface WhatIfRow {
+  from: string;
+  to: string;
+  count: number;
+  observedNs: number;
+  alternativeNs: number;
+  /** count × (observed − alternative), ns. */
+  savedNs: number;
+  /** savedNs / total vCPU time in the trace (sum of thread spans), 0..1. */
+  shareOfVcpuTime: number;
+  /** Where the alternative's cost came from: `observed` in this trace, or `model`. */
+  alternativeFrom: 'observed' | 'model';
+}
+
+export interface ModelComparison {
+  model: { name: string; title: string; source: string; file: string | null };
+  /** The trace's basis (`host` for kvm_exit→kvm_entry traces). */
+  traceBasis: Basis;
+  /** Hardware exit+entry transition cost used to convert between bases, and where it came from. */
+  transitionNs: number;
+  transitionSource: string;
+  /** Mechanisms with fewer samples are reported, not judged. */
+  minSamples: number;
+  rows: ModelComparisonRow[];
+  agreement: {
+    /** Spearman's rank correlation between observed medians and model values over judged mechanisms. */
+    spearmanRho: number | null;
+    /** Mean absolute percentage error of observed medians against the model. */
+    mape: number | null;
+    compared: number;
+  };
+  whatIf: WhatIfRow[];
 }

@@ -62,6 +62,7 @@ export interface PairCounts {
 interface ThreadState {
   info: ThreadInfo;
   lastCpu: number;
+  firstTs: number;
   lastTs: number;
   open: KvmExit | null;
   children: TraceEvent[];
@@ -131,9 +132,14 @@ export class RoundTripPairer {
     }
   }
 
-  /** Thread states (for access-mode decisions and reports). */
-  threadInfos(): ThreadInfo[] {
-    return [...this.threads.values()].map((t) => t.info);
+  /** Sum over vCPU threads (threads with exits/entries) of their first→last KVM event span: the vCPU time the
+   *  trace covers, the denominator of what-if savings. */
+  vcpuTimeNs(): number {
+    let sum = 0;
+    for (const t of this.threads.values()) {
+      if (t.paired && t.firstTs !== NO_TS && t.lastTs !== NO_TS) sum += Math.max(0, t.lastTs - t.firstTs);
+    }
+    return sum;
   }
 
   private state(e: TraceEvent): ThreadState {
@@ -143,6 +149,7 @@ export class RoundTripPairer {
       t = {
         info: { key, comm: e.comm, tid: e.tid, vcpu: -1, instance: e.instance },
         lastCpu: e.cpu,
+        firstTs: NO_TS,
         lastTs: NO_TS,
         open: null,
         children: [],
@@ -154,6 +161,7 @@ export class RoundTripPairer {
     }
     if (e.cpu >= 0) t.lastCpu = e.cpu;
     if (e.ts !== NO_TS) {
+      if (t.firstTs === NO_TS) t.firstTs = e.ts;
       if (t.lastTs !== NO_TS && e.ts < t.lastTs) this.diag.add('time_backwards', e.source);
       t.lastTs = e.ts;
     }

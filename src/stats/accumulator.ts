@@ -19,6 +19,23 @@ export const EXACT_LIMIT = 4096;
 
 type Histogram = ReturnType<typeof hdr.build>;
 
+/** Exact bins below this many quanta. */
+const LINEAR = 64;
+/** Bins per doubling above LINEAR. */
+const PER_OCTAVE = 32;
+
+export function binOf(q: number): number {
+  if (q < LINEAR) return q;
+  return LINEAR + Math.floor(Math.log2(q / LINEAR) * PER_OCTAVE);
+}
+
+/** [low, high) of a bin, in quanta (integers; adjacent bins share their boundary). */
+export function binRange(b: number): [number, number] {
+  if (b < LINEAR) return [b, b + 1];
+  const k = b - LINEAR;
+  return [Math.ceil(LINEAR * 2 ** (k / PER_OCTAVE)), Math.ceil(LINEAR * 2 ** ((k + 1) / PER_OCTAVE))];
+}
+
 function newHistogram(): Histogram {
   return hdr.build({
     bitBucketSize: 'packed',
@@ -37,6 +54,8 @@ export class StatAccumulator {
   total = 0;
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
+  /** Log-linear bins (see `binOf`), always kept: mergeable distributions for plots and rank tests. */
+  readonly bins = new Map<number, number>();
   /** Exact samples (in quanta) while n ≤ EXACT_LIMIT; null afterwards. */
   private exact: number[] | null = [];
   private hist: Histogram | null = null;
@@ -53,6 +72,8 @@ export class StatAccumulator {
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
     const q = Math.round(v / this.quantum);
+    const b = binOf(q);
+    this.bins.set(b, (this.bins.get(b) ?? 0) + 1);
     if (this.exact !== null) {
       this.exact.push(q);
       if (this.exact.length > EXACT_LIMIT) this.spill();
@@ -76,6 +97,7 @@ export class StatAccumulator {
     this.total += o.total;
     if (o.min < this.min) this.min = o.min;
     if (o.max > this.max) this.max = o.max;
+    for (const [b, c] of o.bins) this.bins.set(b, (this.bins.get(b) ?? 0) + c);
     if (this.exact !== null && o.exact !== null) {
       for (const x of o.exact) this.exact.push(x);
       if (this.exact.length > EXACT_LIMIT) this.spill();
@@ -121,6 +143,19 @@ export class StatAccumulator {
   /** Raw samples in ns when still exact (for bootstrap CIs and rank tests); null when spilled to the histogram. */
   exactSamples(): number[] | null {
     return this.exact === null ? null : this.exact.map((x) => x * this.quantum);
+  }
+
+  /**
+   * The distribution as log-linear bins: [lowNs, highNs, count] with lowNs ≤ v < highNs, ordered. Values below
+   * 64 quanta have their own bin; above, 32 bins per octave (≈2.2 % wide).
+   */
+  histogram(): [number, number, number][] {
+    return [...this.bins.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([b, c]) => {
+        const [lo, hi] = binRange(b);
+        return [lo * this.quantum, hi * this.quantum, c];
+      });
   }
 
   /**

@@ -189,6 +189,7 @@ export class Summarizer {
         mechanism: c as ClassName,
         communication: isMechanism(c),
         ...statsRow(r, total, totalTime),
+        histogram: r.lat.histogram(),
         evidence,
       };
     });
@@ -219,6 +220,7 @@ export class Summarizer {
       isa: ri,
       reason,
       ...statsRow(row, total, totalTime),
+      histogram: row.lat.histogram(),
       classes: relabelMap(row.classes),
     }));
     exitReasons.sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1));
