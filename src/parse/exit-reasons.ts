@@ -25,14 +25,18 @@
  *   SOURCE-COMMIT 08dbfad3, and sean-jc/linux @085e1293): incl. `buslock` 0xa5, `idle-halt` 0xa6, `vmgexit*`.
  * - 2.6.32-era arch/x86/kvm/vmx.c `vmx_exit_reasons_str[]` (lowercase: exception, ext_irq, triple_fault, nmi_window,
  *   io_instruction, cr_access, dr_access, cpuid, rdmsr, wrmsr, interrupt_window, halt, invlpg, hypercall,
- *   tpr_below_thres, apic_access, wbinvd, task_switch, ept_violation) and svm.c `svm_exit_reasons_str[]`.
+ *   tpr_below_thres, apic_access, wbinvd, task_switch, ept_violation) and svm.c `svm_exit_reasons_str[]` (read_cr0…,
+ *   "DB excp"…, interrupt, vintr, cpuid, hlt, io, msr, shutdown, hypercall, npf). Read in public copies of that
+ *   vmx.c/svm.c code (ports carrying the 2.6.32 tables verbatim); an unmodified 2.6.32 tree was not in the index.
+ *   Both tables agree with shared/fixtures #004 (`apic_access`, `io_instruction`).
  * - arch/x86/kvm/trace.h `kvm_print_exit_reason`: VMX prints `exit_reason & 0xffff` symbolically, then " " and
  *   `__print_flags(exit_reason & ~0xffff, " ", VMX_EXIT_REASON_FLAGS)`; SVM prints the full code.
  * - rostedt/libtraceevent plugins/plugin_kvm.c @6643bf9 (tag 1.6.3): VMX subset 0..64, SVM `EXIT_*` names,
  *   `EXIT_ERR` = -1, `reason UNKNOWN (%llu)` for unmatched values (raw value, flags not masked), `UNKNOWN-ISA`.
  * - include/uapi/linux/kvm.h KVM_EXIT_* 0..40 (+ KVM_EXIT_ARM_SEA 41, in QEMU's 2025 linux-headers sync);
  *   include/trace/events/kvm.h `kvm_trace_exit_reason` names only up to X86_WRMSR (30): higher ones print as hex.
- * - arch/arm64/include/asm/esr.h ESR_ELx_EC_* and arch/arm64/include/asm/kvm_arm.h `kvm_arm_exception_class`.
+ * - arch/arm64/include/asm/esr.h ESR_ELx_EC_* (Kingxukai/linux @9b44fff6) and arch/arm64/include/asm/kvm_arm.h
+ *   `kvm_arm_exception_class` (the subset kvm_exit names; other classes print as hex, e.g. `(0x12)`).
  */
 import type { Isa } from '../model/events.js';
 

@@ -8,7 +8,7 @@
  * kvm_exit
  *   2.6.32          `reason apic_access rip 0xc011518c`                                              (#004)
  *   ≤5.3 / plugin   `reason EXCEPTION_NMI rip 0x1000 info 1000 80000b0e`                             (#003, #016)
- *   5.4-5.7         `vcpu 0 reason EPT_VIOLATION rip 0xffffffff8100 info 683 0`
+ *   ~5.4-5.7        `vcpu 0 reason EPT_VIOLATION rip 0xffffffff8100 info 683 0` (P. Xu, "Trace vcpu_id for vmexit")
  *   5.8-5.9         `vcpu 0 reason INVALID_STATE FAILED_VMENTRY rip 0xfff0 info 0 0`
  *   5.10-6.13       `vcpu 0 reason EXCEPTION_NMI rip 0xfd0bd info1 0x0000000000000000 info2 0x…0413
  *                    intr_info 0x80000306 error_code 0x00000000`                                     (#009)
@@ -33,7 +33,7 @@
  * kvm_hv_hypercall `code 0x8 fast cnt 0x0 idx 0x0 in 0x0 out 0x0`, `code 0x8 slow var_cnt 0x0 rep_cnt 0x0 idx …`
  * kvm_xen_hypercall `cpl 0 nr 0x1d a0 0x… a1 … a5 …`
  * kvm_userspace_exit `reason KVM_EXIT_IO (2)` (#003), `reason restart (4)`, `reason error (14)`, `reason 0x1d (29)`
- * kvm_msr        `msr_write 6e0 = 0x4dcfc45840` (#05 large), `msr_read 1d9 = 0x0 (#GP)`
+ * kvm_msr        `msr_write 6e0 = 0x4dcfc45840` (large fixture 05), `msr_read 1d9 = 0x0 (#GP)`
  * kvm_cpuid      `func 1 rax … rdx …`, `…, cpuid entry found`, `func 0 idx 0 rax d rbx … rdx …, cpuid entry found`
  *                (lab), `…, cpuid entry not found, used max basic`
  * kvm_emulate_insn kernel `0:1007:ee (real)` (#003), `0:ffffffff810551b8:0f 00 d8 (prot64) failed`;
@@ -47,6 +47,12 @@
  * kvm_page_fault `address 1000 error_code 14` (#003), `vcpu 1 rip 0xffffffffbc726140 address 0x00000001170aaff8
  *                error_code 0x683` (#019)
  *
+ * kvm_exit fields: rawReason = the reason as printed without the VMX flags (`UNKNOWN (74)`, `0x4a`, `PF excp` kept
+ * whole); exitCode = the number of `UNKNOWN (n)` / `0x..` (arm64: the EC); flags = printed flags, or bits 16-31 of a
+ * plugin `UNKNOWN (n)`; isa = isaHintOfReason(rawReason) ('unknown' for numbers and ambiguous names) or 'arm64'.
+ * arm64 rawReason = the EC name for TRAP exits, else the exception type (`IRQ`, `SERROR`, `HYP_GONE`), since IRQ
+ * exits carry EC 0 (`UNKNOWN`); the full triple is in `arm64`.
+ *
  * Everything else named `kvm_*` (and the KVM events without that prefix, e.g. `vcpu_match_mmio`) becomes
  * `kvm_other`; any other name becomes `other`. A typed event whose payload does not match records `bad_payload`;
  * kvm_exit / kvm_entry still produce an exit/entry (pairing needs them), the others fall back to `kvm_other`.
@@ -59,8 +65,11 @@
  * Peter Xu's 5.4 vcpu patch lore 20190906021722.2095-2-peterx@redhat.com), include/trace/events/kvm.h
  * (@0291023e), arch/arm64/kvm/trace_arm.h (0x%08lx → 0x%016lx change by M. Zyngier), rostedt/libtraceevent
  * plugins/plugin_kvm.c @6643bf9 (1.6.3), shared/docs/trace-formats.md.
- * Performance: a module-level token cursor (index pairs, no `split`, no regex on the hot path); tokens are sliced
- * only when kept. Measured ~0.2-0.4 µs per kvm_exit/kvm_entry line on the dev VM (split-based was 1.3-2 µs).
+ * Performance: a module-level token cursor (index pairs over the payload; no `split`, no regex on the hot path);
+ * tokens are sliced out only when kept. A/B on the 2-core dev VM, same process, fresh strings (min of 9 runs of 100k):
+ * plugin kvm_exit 0.78 µs (split-based 1.18), plugin kvm_entry 0.27 (0.54), 5.10 kvm_exit 1.34 (1.64), kvm_pio 0.54
+ * (0.85); the lead's record-line split of the same kvm_exit line took ~1.3 µs there. (V8 caches `split` results for
+ * a repeated identical string, so benchmarks must use distinct string objects.)
  */
 import type { EventHeader, Isa, KvmEntry, KvmExit, MmioOp, TraceEvent } from '../model/events.js';
 import {
@@ -75,9 +84,9 @@ import {
 import type { PayloadContext } from './types.js';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Token cursor over the payload. Module-level state, no allocation per token: `next()` moves [TS, TE) to the next
-// space/tab-separated token (runs of blanks are tolerated); tokens are only sliced out when kept. buildEvent is not
-// re-entrant, so one cursor serves every parser.
+// Token cursor over the payload. Module-level state, no allocation per token: `next()` moves [C.ts, C.te) to the
+// next space-separated token (runs of blanks are tolerated, tabs become spaces); tokens are only sliced out when
+// kept. buildEvent is not re-entrant, so one cursor serves every parser.
 
 /** The cursor (one mutable object: module-level `let`s would cost a TDZ check per access in V8). */
 const C = { s: '', pos: 0, ts: 0, te: 0 };
@@ -201,10 +210,12 @@ function kvmOther(name: string, h: EventHeader): TraceEvent {
 
 const VMX_FLAG_NAMES: ReadonlySet<string> = new Set(VMX_EXIT_FLAGS.map((f) => f.name));
 
+const PLUGIN_UNKNOWN = 'UNKNOWN (';
+
 /** Plugin `UNKNOWN (n)` → n, kernel fallback `0x4a` → 0x4a; else null. */
 function numericReason(raw: string): number | null {
-  if (raw.startsWith('UNKNOWN (') && raw.endsWith(')')) {
-    const digits = raw.slice(9, -1);
+  if (raw.startsWith(PLUGIN_UNKNOWN) && raw.endsWith(')')) {
+    const digits = raw.slice(PLUGIN_UNKNOWN.length, -1);
     let v = 0;
     if (digits.length === 0 || digits.length > 15) return null;
     for (let k = 0; k < digits.length; k++) {
@@ -236,13 +247,14 @@ function reasonInfo(raw: string): ReasonInfo {
   const hit = reasonCache.get(raw);
   if (hit !== undefined) return hit;
   const code = numericReason(raw);
+  const hint = isaHintOfReason(raw);
   let known: boolean;
   if (code !== null) {
     known = canonicalizeReason(raw, 'vmx', code).known || canonicalizeReason(raw, 'svm', code).known;
   } else {
-    known = raw !== 'UNKNOWN-ISA' && canonicalizeReason(raw, isaHintOfReason(raw), null).known;
+    known = raw !== 'UNKNOWN-ISA' && canonicalizeReason(raw, hint, null).known;
   }
-  const info: ReasonInfo = { isa: isaHintOfReason(raw), code, known };
+  const info: ReasonInfo = { isa: hint, code, known };
   if (reasonCache.size >= REASON_CACHE_MAX) reasonCache.clear();
   reasonCache.set(raw, info);
   return info;
@@ -324,14 +336,18 @@ function parseX86ExitBody(e: KvmExit): boolean {
     e.isa = info.isa;
     if (info.code !== null) {
       e.exitCode = info.code;
-      // A plugin `UNKNOWN (n)` carries the raw VMX value with flags unmasked (SVM_EXIT_ERR excepted).
+      // A plugin `UNKNOWN (n)` carries the raw VMX value with flags unmasked (SVM_EXIT_ERR excepted); anything above
+      // the 16-bit basic-reason field has flag bits set.
       if (info.code > 0xffff && info.code !== U32_ALL_ONES && e.flags.length === 0) e.flags = vmxFlagsOf(info.code);
     }
   }
   if (!is('rip')) {
     // Truncated or garbled: keep only the first word as the reason rather than the whole tail.
     const sp = raw.indexOf(' ');
-    if (sp !== -1) e.rawReason = raw.slice(0, sp);
+    if (sp !== -1) {
+      e.rawReason = raw.slice(0, sp);
+      e.isa = isaHintOfReason(e.rawReason);
+    }
     return false;
   }
   next();
@@ -351,12 +367,12 @@ function parseX86ExitBody(e: KvmExit): boolean {
       e.info2 = b ?? '';
       continue;
     }
-    const key = C.te - C.ts;
-    const isInfo1 = key === 5 && is('info1');
-    const isInfo2 = key === 5 && is('info2');
-    const isIntr = key === 9 && is('intr_info');
-    const isErr = key === 10 && is('error_code');
-    const isReq = key === 8 && is('requests');
+    // is() compares lengths first: only same-length keywords reach startsWith.
+    const isInfo1 = is('info1');
+    const isInfo2 = is('info2');
+    const isIntr = is('intr_info');
+    const isErr = is('error_code');
+    const isReq = is('requests');
     if (!(isInfo1 || isInfo2 || isIntr || isErr || isReq)) {
       // Plugin: one symbol token (`native_safe_halt+0x6`) may follow the rip; anything else is malformed.
       if (sawKey) ok = false;
@@ -375,6 +391,7 @@ function parseX86ExitBody(e: KvmExit): boolean {
   return ok;
 }
 
+/** kvm_arm_exception_type names (arch/arm64/include/asm/kvm_asm.h; `ILLEGAL` from perf's copy, `EL1_SERROR` per the doc). */
 const ARM64_EXCEPTION_TYPES: ReadonlySet<string> = new Set([
   'IRQ',
   'SERROR',
@@ -384,27 +401,31 @@ const ARM64_EXCEPTION_TYPES: ReadonlySet<string> = new Set([
   'HYP_GONE',
 ]);
 
+const ARM_PC = 'PC: ';
+const ARM_HSR_EC = 'HSR_EC: ';
+const ARM_VCPU = 'vcpu: ';
+
 /**
  * arm64 `TYPE: HSR_EC: 0xEEEE (NAME), PC: 0x…` (and the unmerged `TYPE: vcpu: N HSR_EC: …` variant) and the
  * oldest `PC: 0x…`. rawReason = the EC name for TRAP exits, else the exception type (`IRQ`: EC is 0 = UNKNOWN there).
  */
 function parseArm64Exit(p: string, e: KvmExit): boolean {
   e.isa = 'arm64';
-  const pcAt = p.lastIndexOf('PC: ');
+  const pcAt = p.lastIndexOf(ARM_PC);
   if (pcAt === -1) return false;
-  begin(p, pcAt + 4);
+  begin(p, pcAt + ARM_PC.length);
   next();
   const pc = hex();
   if (pc === null || next()) return false;
   e.rip = pc;
   if (pcAt === 0) return true; // oldest form: PC only
-  const hsr = p.indexOf('HSR_EC: ');
+  const hsr = p.indexOf(ARM_HSR_EC);
   const colon = p.indexOf(':');
   if (hsr === -1 || colon <= 0) return false;
   const type = p.slice(0, colon).trim();
-  const vAt = p.indexOf('vcpu: ');
+  const vAt = p.indexOf(ARM_VCPU);
   if (vAt !== -1 && vAt < hsr) {
-    begin(p, vAt + 6);
+    begin(p, vAt + ARM_VCPU.length);
     next();
     const v = dec();
     if (!Number.isNaN(v)) e.vcpu = v;
@@ -412,7 +433,7 @@ function parseArm64Exit(p: string, e: KvmExit): boolean {
   const open = p.indexOf(' (', hsr);
   const close = open === -1 ? -1 : p.indexOf(')', open);
   if (close === -1) return false;
-  begin(p, hsr + 8);
+  begin(p, hsr + ARM_HSR_EC.length);
   next();
   const ec = hexNumTok();
   if (Number.isNaN(ec)) return false;
@@ -425,6 +446,8 @@ function parseArm64Exit(p: string, e: KvmExit): boolean {
   return true;
 }
 
+const MIPS_PC = ']PC: ';
+
 function buildExit(p: string, h: EventHeader, ctx: PayloadContext): KvmExit {
   const e = newExit(h);
   let ok: boolean;
@@ -433,11 +456,11 @@ function buildExit(p: string, h: EventHeader, ctx: PayloadContext): KvmExit {
     ok = parseX86ExitBody(e);
   } else if (p.indexOf('HSR_EC:') !== -1 || p.startsWith('PC: ')) {
     ok = parseArm64Exit(p, e);
-  } else if (p.charCodeAt(0) === 91 /* [ */ && p.indexOf(']PC: ') !== -1) {
+  } else if (p.charCodeAt(0) === 91 /* [ */ && p.indexOf(MIPS_PC) !== -1) {
     // MIPS `[%s]PC: 0x%08lx` (arch/mips/kvm/trace.h): reason names are MIPS-specific, no table here.
-    const close = p.indexOf(']PC: ');
+    const close = p.indexOf(MIPS_PC);
     e.rawReason = p.slice(1, close);
-    begin(p, close + 5);
+    begin(p, close + MIPS_PC.length);
     next();
     const pc = hex();
     ok = pc !== null && !next();
@@ -763,7 +786,9 @@ function buildCpuid(p: string, h: EventHeader, ctx: PayloadContext, name: string
   };
 }
 
+/** kvm_trace_symbol_emul_flags names (trace.h) and the kernel / plugin failure suffixes. */
 const EMUL_MODES: ReadonlySet<string> = new Set(['real', 'vm16', 'prot16', 'prot32', 'prot64']);
+const EMUL_FAILED = ' failed';
 
 function buildEmulateInsn(p: string, h: EventHeader, ctx: PayloadContext, name: string): TraceEvent {
   // kernel `%x:%llx:%s (%s)%s` (` failed`); plugin `%llx:%llx[ func]: %s[ FAIL]`
@@ -783,7 +808,7 @@ function buildEmulateInsn(p: string, h: EventHeader, ctx: PayloadContext, name: 
   let failed = false;
   // Kernel form: ends with ` (mode)` or ` (mode) failed`; mode is a name or a `__print_symbolic` hex fallback.
   let body = insn;
-  if (body.endsWith(' failed')) body = body.slice(0, -7);
+  if (body.endsWith(EMUL_FAILED)) body = body.slice(0, -EMUL_FAILED.length);
   let kernel = false;
   if (body.endsWith(')')) {
     const open = body.lastIndexOf('(');
@@ -798,7 +823,7 @@ function buildEmulateInsn(p: string, h: EventHeader, ctx: PayloadContext, name: 
     insn = insn.trim();
     if (insn === 'FAIL' || insn.endsWith(' FAIL')) {
       failed = true;
-      insn = insn.slice(0, -4).trim();
+      insn = insn.slice(0, -'FAIL'.length).trim();
     }
   }
   return {
