@@ -10,7 +10,7 @@ import { UsageError } from './model/errors.js';
 import { classifyAccess, classifyRoundTrip, type Classification } from './classify/classify.js';
 import { AccessGrouper, type AccessGroup } from './pair/accesses.js';
 import { RoundTripPairer, type RoundTrip, type ThreadInfo } from './pair/round-trips.js';
-import { parseInputs, type ParseRunOptions, type ParseSummary } from './parse/index.js';
+import { linesInto, parseInputs, type ParseRunOptions, type ParseSummary } from './parse/index.js';
 import { LineSplitter } from './parse/lines.js';
 import { TextParser } from './parse/text-parser.js';
 import { TimestampParser } from './parse/timestamps.js';
@@ -261,7 +261,7 @@ class Session {
         tscGhz: this.opts.tscGhz ?? null,
         isa,
         firstTimestamp: ts.first,
-        lastTimestamp: ts.last,
+        lastTimestamp: ts.lastText,
         spanNs: Number.isFinite(ts.maxTs) && Number.isFinite(ts.minTs) ? ts.maxTs - ts.minTs : null,
         diagnostics: { bySeverity: this.diag.bySeverity(), byCode: this.diag.summaries() },
       },
@@ -307,10 +307,7 @@ export function analyzeText(text: string, opts: AnalyzeOptions & { name?: string
   const forced: FormatName | null = opts.format !== undefined && opts.format !== 'auto' ? opts.format : null;
   const parser = new TextParser(0, name, s.diag, ts, s.sink, forced);
   let final = false;
-  const splitter = new LineSplitter({
-    line: (t, bad) => parser.line(t, bad, final),
-    longLine: (n) => parser.longLine(n),
-  });
+  const splitter = new LineSplitter(linesInto(parser, 0, ts, s.diag, opts.fastLane !== false, () => final));
   const buf = Buffer.from(text, 'utf8');
   const size = opts.chunkSize ?? buf.length;
   for (let i = 0; i < buf.length; i += Math.max(1, size)) splitter.push(buf.subarray(i, Math.min(buf.length, i + Math.max(1, size))));

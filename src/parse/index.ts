@@ -10,7 +10,8 @@ import type { Diagnostics } from '../model/diagnostics.js';
 import { UnknownFormatError } from '../model/errors.js';
 import { ftrace } from './ftrace.js';
 import { DEFAULT_CHUNK_SIZE, hasTraceDatMagic, inputChunks, isGzip } from './input.js';
-import { LineSplitter } from './lines.js';
+import { LineSplitter, type LineHandler } from './lines.js';
+import { FastLane } from './fast-lane.js';
 import { perfScript } from './perf-script.js';
 import { TextParser, type LineCounts } from './text-parser.js';
 import { TimestampParser } from './timestamps.js';
@@ -24,6 +25,8 @@ export interface ParseRunOptions extends ParseOptions {
   chunkSize?: number;
   /** Called after each chunk with the bytes consumed so far (progress bars). */
   onProgress?: (bytes: number) => void;
+  /** Parse common layouts straight from bytes (default true); false forces the text path (equivalence tests). */
+  fastLane?: boolean;
   /** Called once with the stream's timestamp parser, before the first event (window filters need its base). */
   onTimestamps?: (ts: TimestampParser) => void;
 }
@@ -41,6 +44,30 @@ function looksBinary(head: Buffer): boolean {
   const n = Math.min(head.length, 4096);
   for (let i = 0; i < n; i++) if (head[i] === 0) return true;
   return false;
+}
+
+/** The line handler of one input: the fast lane for common layouts once the format is known, else the text parser. */
+export function linesInto(
+  parser: TextParser,
+  fileIndex: number,
+  ts: TimestampParser,
+  diag: Diagnostics,
+  fast: boolean,
+  isFinal: () => boolean,
+): LineHandler {
+  let lane: FastLane | null = null;
+  const h: LineHandler = {
+    line: (text, bad) => parser.line(text, bad, isFinal()),
+    longLine: (bytes) => parser.longLine(bytes),
+  };
+  if (fast) {
+    h.bytes = (buf, s, e) => {
+      if (!parser.fastLaneReady) return false;
+      lane ??= new FastLane(fileIndex, parser, ts, diag, parser.format ?? 'ftrace');
+      return lane.line(buf, s, e);
+    };
+  }
+  return h;
 }
 
 /** Parse every input in order into one event stream (one shared time base). */
@@ -65,10 +92,7 @@ export async function parseInputs(
     const name = displayNames[fi] ?? path;
     const parser = new TextParser(fi, name, diag, ts, sink, forced === 'trace-dat' ? null : forced);
     let lastWasFinal = false;
-    const splitter = new LineSplitter({
-      line: (text, bad) => parser.line(text, bad, lastWasFinal),
-      longLine: (bytes) => parser.longLine(bytes),
-    });
+    const splitter = new LineSplitter(linesInto(parser, fi, ts, diag, opts.fastLane !== false, () => lastWasFinal));
     let first = true;
     try {
       for await (const chunk of inputChunks(path, chunkSize)) {

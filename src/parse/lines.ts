@@ -17,6 +17,11 @@ export interface LineHandler {
   line(text: string, badUtf8: boolean): void;
   /** A line over the limit was skipped; `bytes` is its length. */
   longLine(bytes: number): void;
+  /**
+   * Optional fast lane: offered every complete line as bytes [start, end) of `buf` (terminator and CR removed)
+   * before it is decoded. Returns true when it consumed the line; false to get it as text through `line`.
+   */
+  bytes?(buf: Buffer, start: number, end: number): boolean;
 }
 
 export class LineSplitter {
@@ -101,6 +106,7 @@ export class LineSplitter {
 
   private emit(buf: Buffer, start: number, end: number): void {
     if (end > start && buf[end - 1] === 13) end--; // CRLF
+    if (this.handler.bytes !== undefined && this.handler.bytes(buf, start, end)) return;
     const slice = buf.subarray(start, end);
     // Fast path: pure ASCII lines (the common case) are always valid UTF-8.
     let ascii = true;

@@ -140,6 +140,28 @@ export class TextParser {
     for (const p of pending) this.handle(p.text, p.bad, p.final);
   }
 
+  /**
+   * For the fast lane (fast-lane.ts): true once the format is decided and lines need no per-parser state the fast
+   * lane does not replicate (multi-file prefixes).
+   */
+  get fastLaneReady(): boolean {
+    return this.pending === null && this.prefixes.length === 0;
+  }
+
+  /** For the fast lane: account one more line and return its 1-based number. */
+  takeLine(bytes: number): number {
+    this.counts.bytes += bytes + 1;
+    this.counts.lines++;
+    return ++this.lineNo;
+  }
+
+  /** For the fast lane: a line it recognised as an event. `ev` null: counted, not emitted (non-KVM events). */
+  fastEvent(ev: TraceEvent | null, name: string): void {
+    this.counts.events++;
+    this.eventCounts.set(name, (this.eventCounts.get(name) ?? 0) + 1);
+    if (ev !== null) this.sink(ev);
+  }
+
   private handle(text: string, badUtf8: boolean, final: boolean): void {
     this.lineNo++;
     this.counts.lines++;

@@ -59,11 +59,73 @@ export class TimestampParser {
       this.first = text;
     }
     this.last = text;
+    this.lastBuf = null;
     let v = (hi - this.baseHi) * 1_000_000_000 + lo;
     if (dot === -1 && this.tscGhz !== null) v = Math.round(v / this.tscGhz);
     if (v > this.maxTs) this.maxTs = v;
     if (v < this.minTs) this.minTs = v;
     return v;
+  }
+
+  /**
+   * Same as `parse` on the bytes [s, e) of an ASCII buffer (the fast lane; no string is made). NaN when the bytes
+   * are not a timestamp. Must stay exactly equivalent to `parse` (test/parse/fast-lane.test.ts checks).
+   */
+  parseBytes(b: Uint8Array, s: number, e: number): number {
+    let dot = -1;
+    for (let i = s; i < e; i++) {
+      const c = b[i]!;
+      if (c === 46) {
+        if (dot !== -1) return Number.NaN;
+        dot = i;
+      } else if (c < 48 || c > 57) return Number.NaN;
+    }
+    let hi = 0;
+    let lo = 0;
+    if (dot === -1) {
+      const n = e - s;
+      if (n === 0 || n > 20) return Number.NaN;
+      const cut = n > 9 ? e - 9 : s;
+      for (let i = s; i < cut; i++) hi = hi * 10 + (b[i]! - 48);
+      for (let i = cut; i < e; i++) lo = lo * 10 + (b[i]! - 48);
+      this.sawTicks = true;
+    } else {
+      const digits = e - dot - 1;
+      if (digits < 1 || digits > 9 || dot === s || dot - s > 12) return Number.NaN;
+      for (let i = s; i < dot; i++) hi = hi * 10 + (b[i]! - 48);
+      let frac = 0;
+      for (let i = dot + 1; i < e; i++) frac = frac * 10 + (b[i]! - 48);
+      const step = POW10[9 - digits]!;
+      lo = frac * step;
+      if (this.resolutionNs === null || step < this.resolutionNs) this.resolutionNs = step;
+      this.sawFraction = true;
+    }
+    if (this.baseHi === null) {
+      this.baseHi = hi;
+      this.first = latin1(b, s, e);
+    }
+    this.lastStart = s;
+    this.lastEnd = e;
+    this.lastBuf = b;
+    let v = (hi - this.baseHi) * 1_000_000_000 + lo;
+    if (dot === -1 && this.tscGhz !== null) v = Math.round(v / this.tscGhz);
+    if (v > this.maxTs) this.maxTs = v;
+    if (v < this.minTs) this.minTs = v;
+    return v;
+  }
+
+  /** The last timestamp's bytes are decoded only when asked (the fast lane parses millions). */
+  private lastBuf: Uint8Array | null = null;
+  private lastStart = 0;
+  private lastEnd = 0;
+
+  /** Text of the last timestamp parsed. */
+  get lastText(): string | null {
+    if (this.lastBuf !== null) {
+      this.last = latin1(this.lastBuf, this.lastStart, this.lastEnd);
+      this.lastBuf = null;
+    }
+    return this.last;
   }
 
   /** The unit of parsed values: ticks only for integer timestamps without a clock rate. */
@@ -78,6 +140,10 @@ export class TimestampParser {
     const frac = (f + '000000000').slice(0, 9);
     return (Number(i) - this.baseHi) * 1_000_000_000 + Number(frac);
   }
+}
+
+function latin1(b: Uint8Array, s: number, e: number): string {
+  return Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1');
 }
 
 function toInt(s: string, a: number, b: number): number {

@@ -38,7 +38,9 @@ export function binRange(b: number): [number, number] {
 
 function newHistogram(): Histogram {
   return hdr.build({
-    bitBucketSize: 'packed',
+    // 32-bit counters: the packed (sparse) array costs ~3x per record in a profile; rows that reach the histogram
+    // are few (≤ 4096 samples stay exact), so the flat array's memory (tens of KiB per row) is affordable.
+    bitBucketSize: 32,
     autoResize: true,
     lowestDiscernibleValue: 1,
     highestTrackableValue: 2,
@@ -54,13 +56,18 @@ export class StatAccumulator {
   total = 0;
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
-  /** Log-linear bins (see `binOf`), always kept: mergeable distributions for plots and rank tests. */
-  readonly bins = new Map<number, number>();
+  /** Log-linear bins (see `binOf`) when `withBins`: mergeable distributions for plots and rank tests. */
+  readonly bins: Map<number, number> | null;
   /** Exact samples (in quanta) while n ≤ EXACT_LIMIT; null afterwards. */
   private exact: number[] | null = [];
   private hist: Histogram | null = null;
 
-  constructor(readonly quantum: number) {}
+  constructor(
+    readonly quantum: number,
+    withBins = false,
+  ) {
+    this.bins = withBins ? new Map() : null;
+  }
 
   /** Record a duration in ns (≥ 0). */
   add(v: number): void {
@@ -72,8 +79,10 @@ export class StatAccumulator {
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
     const q = Math.round(v / this.quantum);
-    const b = binOf(q);
-    this.bins.set(b, (this.bins.get(b) ?? 0) + 1);
+    if (this.bins !== null) {
+      const b = binOf(q);
+      this.bins.set(b, (this.bins.get(b) ?? 0) + 1);
+    }
     if (this.exact !== null) {
       this.exact.push(q);
       if (this.exact.length > EXACT_LIMIT) this.spill();
@@ -97,7 +106,7 @@ export class StatAccumulator {
     this.total += o.total;
     if (o.min < this.min) this.min = o.min;
     if (o.max > this.max) this.max = o.max;
-    for (const [b, c] of o.bins) this.bins.set(b, (this.bins.get(b) ?? 0) + c);
+    if (this.bins !== null && o.bins !== null) for (const [b, c] of o.bins) this.bins.set(b, (this.bins.get(b) ?? 0) + c);
     if (this.exact !== null && o.exact !== null) {
       for (const x of o.exact) this.exact.push(x);
       if (this.exact.length > EXACT_LIMIT) this.spill();
@@ -150,7 +159,7 @@ export class StatAccumulator {
    * 64 quanta have their own bin; above, 32 bins per octave (≈2.2 % wide).
    */
   histogram(): [number, number, number][] {
-    return [...this.bins.entries()]
+    return [...(this.bins ?? new Map<number, number>()).entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([b, c]) => {
         const [lo, hi] = binRange(b);

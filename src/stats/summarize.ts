@@ -36,9 +36,10 @@ class Row {
   readonly vmm: StatAccumulator;
   readonly classes = new Map<string, number>();
   readonly evidence = new Map<string, number>();
-  readonly sizes = new Map<string, number>();
-  constructor(quantum: number) {
-    this.lat = new StatAccumulator(quantum);
+  readonly sizes = new Map<number, number>();
+  /** `bins`: keep the latency histogram (mechanism and exit-reason rows; the schema has none for the others). */
+  constructor(quantum: number, bins = false) {
+    this.lat = new StatAccumulator(quantum, bins);
     this.kernel = new StatAccumulator(quantum);
     this.vmm = new StatAccumulator(quantum);
   }
@@ -49,7 +50,7 @@ class Row {
     if (u.vmmNs !== null) this.vmm.add(u.vmmNs);
     inc(this.classes, u.cls);
     if (withEvidence) inc(this.evidence, u.evidence);
-    if (u.device !== null) inc(this.sizes, String(u.device.size));
+    if (u.device !== null) this.sizes.set(u.device.size, (this.sizes.get(u.device.size) ?? 0) + 1);
   }
   merge(o: Row): void {
     this.count += o.count;
@@ -58,7 +59,7 @@ class Row {
     this.vmm.merge(o.vmm);
     for (const [k, v] of o.classes) inc(this.classes, k, v);
     for (const [k, v] of o.evidence) inc(this.evidence, k, v);
-    for (const [k, v] of o.sizes) inc(this.sizes, k, v);
+    for (const [k, v] of o.sizes) this.sizes.set(k, (this.sizes.get(k) ?? 0) + v);
   }
 }
 
@@ -78,9 +79,11 @@ export interface SummaryRows {
 export class Summarizer {
   private quantum: number | null = null;
   private readonly byClass = new Map<string, Row>();
-  private readonly byReason = new Map<string, { row: Row; key: NonNullable<ClassifiedUnit['rawReason']> }>();
+  /** Exit-reason rows keyed by the printed reason, then (isa, code, arm64 type): no string is built per unit. */
+  private readonly byReason = new Map<string, { row: Row; key: NonNullable<ClassifiedUnit['rawReason']> }[]>();
   private readonly byThread = new Map<string, { row: Row; info: ThreadInfo }>();
-  private readonly byDevice = new Map<string, { row: Row; dev: DeviceRef | null }>();
+  /** Device rows keyed by a number: ±(address·2 + write), negative for PIO (GPAs < 2^52 keep it exact). */
+  private readonly byDevice = new Map<number, { row: Row; dev: DeviceRef | null }>();
   total = 0;
   deviceOverflow = 0;
   threadOverflow = 0;
@@ -93,7 +96,7 @@ export class Summarizer {
     const out = new Map<ClassName, StatAccumulator>();
     for (const [k, row] of this.byClass) {
       const cls = relabelUnknown ? unknownWithoutUserspaceExits(k as ClassName) : (k as ClassName);
-      const acc = out.get(cls) ?? new StatAccumulator(row.lat.quantum);
+      const acc = out.get(cls) ?? new StatAccumulator(row.lat.quantum, true);
       acc.merge(row.lat);
       out.set(cls, acc);
     }
@@ -104,13 +107,18 @@ export class Summarizer {
     if (this.quantum === null) this.quantum = Math.max(1, this.quantumOf());
     const q = this.quantum;
     this.total++;
-    this.rowOf(this.byClass, u.cls, q).add(u, true);
-    if (u.rawReason !== null) {
-      const rk = `${u.rawReason.isa}|${u.rawReason.raw}|${u.rawReason.code ?? ''}|${u.rawReason.arm64Type}`;
-      let r = this.byReason.get(rk);
+    this.rowOf(this.byClass, u.cls, q, true).add(u, true);
+    const rr = u.rawReason;
+    if (rr !== null) {
+      let list = this.byReason.get(rr.raw);
+      if (list === undefined) {
+        list = [];
+        this.byReason.set(rr.raw, list);
+      }
+      let r = list.find((x) => x.key.isa === rr.isa && x.key.code === rr.code && x.key.arm64Type === rr.arm64Type);
       if (r === undefined) {
-        r = { row: new Row(q), key: u.rawReason };
-        this.byReason.set(rk, r);
+        r = { row: new Row(q, true), key: { ...rr } };
+        list.push(r);
       }
       r.row.add(u, false);
     }
@@ -131,11 +139,12 @@ export class Summarizer {
     t.row.add(u, false);
     if (u.device !== null) {
       const d = u.device;
-      let dk = `${d.space}|${d.address}|${d.write ? 'w' : 'r'}`;
+      const k2 = d.address * 2 + (d.write ? 1 : 0);
+      let dk = d.space === 'pio' ? -k2 - 1 : k2;
       let dev: DeviceRef | null = d;
       if (!this.byDevice.has(dk) && this.byDevice.size >= MAX_DEVICES) {
         this.deviceOverflow++;
-        dk = '(other)';
+        dk = Number.MAX_SAFE_INTEGER;
         dev = null;
       }
       let e = this.byDevice.get(dk);
@@ -147,10 +156,10 @@ export class Summarizer {
     }
   }
 
-  private rowOf(m: Map<string, Row>, k: string, q: number): Row {
+  private rowOf(m: Map<string, Row>, k: string, q: number, bins: boolean): Row {
     let r = m.get(k);
     if (r === undefined) {
-      r = new Row(q);
+      r = new Row(q, bins);
       m.set(k, r);
     }
     return r;
@@ -177,7 +186,7 @@ export class Summarizer {
       const c = relabel(k);
       const into = classRows.get(c);
       if (into === undefined) {
-        const fresh = new Row(r.lat.quantum);
+        const fresh = new Row(r.lat.quantum, true);
         fresh.merge(r);
         classRows.set(c, fresh);
       } else into.merge(r);
@@ -197,7 +206,7 @@ export class Summarizer {
 
     // Exit reasons: canonicalize with the final ISA, merge rows that name the same reason.
     const reasonRows = new Map<string, { row: Row; isa: Isa; reason: string }>();
-    for (const { row, key } of this.byReason.values()) {
+    for (const { row, key } of [...this.byReason.values()].flat()) {
       let risa: Isa;
       let reason: string;
       if (key.isa === 'arm64') {
@@ -211,7 +220,7 @@ export class Summarizer {
       const rk = `${risa}|${reason}`;
       const into = reasonRows.get(rk);
       if (into === undefined) {
-        const fresh = new Row(row.lat.quantum);
+        const fresh = new Row(row.lat.quantum, true);
         fresh.merge(row);
         reasonRows.set(rk, { row: fresh, isa: risa, reason });
       } else into.row.merge(row);
@@ -238,7 +247,7 @@ export class Summarizer {
 
     const devices: DeviceRow[] = [...this.byDevice.values()].map(({ row, dev }) => {
       const sizes: Record<string, number> = {};
-      for (const [k, v] of [...row.sizes.entries()].sort((a, b) => Number(a[0]) - Number(b[0]))) sizes[k] = v;
+      for (const [k, v] of [...row.sizes.entries()].sort((a, b) => a[0] - b[0])) sizes[String(k)] = v;
       return {
         space: dev?.space ?? 'mmio',
         address: dev?.address ?? -1,
