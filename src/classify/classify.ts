@@ -143,7 +143,7 @@ export interface Classification {
 const VMM_HYPERCALL_EXITS = new Set(['KVM_EXIT_HYPERCALL', 'KVM_EXIT_XEN', 'KVM_EXIT_HYPERV']);
 
 /** Memo of canonical reasons: the same few dozen raw names repeat millions of times. */
-const reasonMemo = new Map<string, CanonicalReason>();
+const reasonMemo = new Map<string, Map<Isa, CanonicalReason>>();
 const REASON_MEMO_MAX = 4096;
 
 export function canonicalOf(exit: KvmExit, isaHint: Isa): CanonicalReason {
@@ -151,11 +151,18 @@ export function canonicalOf(exit: KvmExit, isaHint: Isa): CanonicalReason {
     return { isa: 'arm64', reason: exit.arm64.ecName, code: exit.arm64.ec, flags: [], known: true };
   }
   const isa = exit.isa !== 'unknown' ? exit.isa : isaHint;
-  const key = `${isa}\u0000${exit.rawReason}\u0000${exit.exitCode ?? ''}`;
-  let r = reasonMemo.get(key);
+  if (exit.exitCode !== null) return canonicalizeReason(exit.rawReason, isa, exit.exitCode);
+  // Keyed by the printed name, then the ISA: no key string per exit.
+  let byIsa = reasonMemo.get(exit.rawReason);
+  if (byIsa === undefined) {
+    if (reasonMemo.size >= REASON_MEMO_MAX) return canonicalizeReason(exit.rawReason, isa, null);
+    byIsa = new Map();
+    reasonMemo.set(exit.rawReason, byIsa);
+  }
+  let r = byIsa.get(isa);
   if (r === undefined) {
-    r = canonicalizeReason(exit.rawReason, isa, exit.exitCode);
-    if (reasonMemo.size < REASON_MEMO_MAX) reasonMemo.set(key, r);
+    r = canonicalizeReason(exit.rawReason, isa, null);
+    byIsa.set(isa, r);
   }
   return r;
 }
@@ -239,6 +246,26 @@ function sig(parts: (string | false | null | undefined)[]): string {
   return parts.filter((p): p is string => typeof p === 'string' && p !== '').join('+');
 }
 
+/** Evidence signatures repeat: memoize by (reason, tags, userspace exit) so no string is built per round trip. */
+const sigMemo = new Map<string, Map<string, string>>();
+const SIG_MEMO_MAX = 4096;
+function sigOf(r: string, tags: readonly string[], u: string): string {
+  const tk = tags.length === 0 ? '' : tags.length === 1 ? tags[0]! : tags.join('+');
+  const k2 = `${tk}\u0000${u}`;
+  let m = sigMemo.get(r);
+  if (m === undefined) {
+    if (sigMemo.size >= SIG_MEMO_MAX) return sig([r, ...tags, u]);
+    m = new Map();
+    sigMemo.set(r, m);
+  }
+  let v = m.get(k2);
+  if (v === undefined) {
+    v = sig([r, ...tags, u]);
+    if (m.size < SIG_MEMO_MAX) m.set(k2, v);
+  }
+  return v;
+}
+
 /** Classify one round trip (exit + the KVM events before its entry). */
 export function classifyRoundTrip(exit: KvmExit, children: readonly TraceEvent[], isaHint: Isa): Classification {
   const reason = canonicalOf(exit, isaHint);
@@ -249,7 +276,7 @@ export function classifyRoundTrip(exit: KvmExit, children: readonly TraceEvent[]
   const base = classifyEvidence(ev, cat, reason.isa, exit.info1);
   return {
     cls: base.cls,
-    evidence: sig([r, ...base.tags, u]),
+    evidence: sigOf(r, base.tags, u),
     device: base.device,
     reason,
   };

@@ -142,10 +142,18 @@ export class RoundTripPairer {
     return sum;
   }
 
+  /** Threads with a tid and no instance prefix (nearly all), by number: no key string per event. */
+  private readonly byTid = new Map<number, ThreadState>();
+
+  private lookup(e: TraceEvent): ThreadState | undefined {
+    if (e.tid >= 0 && e.instance === '') return this.byTid.get(e.tid);
+    return this.threads.get(threadKeyOf(e));
+  }
+
   private state(e: TraceEvent): ThreadState {
-    const key = threadKeyOf(e);
-    let t = this.threads.get(key);
+    let t = this.lookup(e);
     if (t === undefined) {
+      const key = threadKeyOf(e);
       t = {
         info: { key, comm: e.comm, tid: e.tid, vcpu: -1, instance: e.instance },
         lastCpu: e.cpu,
@@ -158,6 +166,7 @@ export class RoundTripPairer {
         paired: false,
       };
       this.threads.set(key, t);
+      if (e.tid >= 0 && e.instance === '') this.byTid.set(e.tid, t);
     }
     if (e.cpu >= 0) t.lastCpu = e.cpu;
     if (e.ts !== NO_TS) {
@@ -244,8 +253,7 @@ export class RoundTripPairer {
   }
 
   private child(e: TraceEvent): void {
-    const key = threadKeyOf(e);
-    const t = this.threads.get(key);
+    const t = this.lookup(e);
     if (t === undefined || t.open === null) {
       if (t !== undefined) this.state(e);
       if (t !== undefined && t.paired && isAccess(e)) {

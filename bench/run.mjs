@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: measures `exitlens analyze` against the baselines a user has, in one run, side by side, and
+ * writes BENCHMARKS.md.
+ *
+ *   node bench/run.mjs [--lines 10000000] [--reps 3] [--formats trace-cmd,ftrace,perf-script] [--big 4]
+ *                      [--out BENCHMARKS.md] [--keep]
+ *
+ * For each format it generates a trace into a temporary folder (bench/generate.mjs: real fixture payloads replayed
+ * with advancing timestamps across 4 vCPU threads), then times, `--reps` times each, medians reported:
+ *   - exitlens analyze (wall, MB/s, lines/s, peak RSS)
+ *   - wc -l (the floor: reading and splitting lines)
+ *   - awk -f bench/pair.awk (the pairing script a user would otherwise write)
+ * and, for trace-cmd format, exitlens on a trace `--big` times larger (peak RSS must not grow with the trace).
+ * The trace.dat benchmark (bench/tracedat-bench.mjs) runs too when present. Machines are noisy: medians and
+ * ratios measured in the same run are what to compare.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir, release } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(ROOT, 'dist', 'cli', 'index.js');
+
+function args() {
+  const a = { lines: 10_000_000, reps: 3, formats: 'trace-cmd,ftrace,perf-script', big: 4, out: join(ROOT, 'BENCHMARKS.md'), keep: false };
+  const v = process.argv.slice(2);
+  for (let i = 0; i < v.length; i++) {
+    const k = v[i].replace(/^--/, '');
+    if (k === 'keep') a.keep = true;
+    else a[k] = ['formats', 'out'].includes(k) ? v[++i] : Number(v[++i]);
+  }
+  return a;
+}
+
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/** Run a command; returns {wall s, rss KiB | null, stdout}. Uses GNU time for the child's peak RSS when present. */
+function timed(cmd, argv, opts = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = TIME
+    ? spawnSync(TIME, ['-f', '%M', cmd, ...argv], { encoding: 'utf8', maxBuffer: 1 << 28, ...opts })
+    : spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
+  const rss = TIME ? Number(r.stderr.trim().split('\n').pop()) : null;
+  return { wall, rss, stdout: r.stdout };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function measure(label, cmd, argv, reps, bytes, lines) {
+  const runs = [];
+  for (let i = 0; i < reps; i++) runs.push(timed(cmd, argv));
+  const wall = median(runs.map((r) => r.wall));
+  const rss = runs[0].rss === null ? null : Math.max(...runs.map((r) => r.rss));
+  const row = { label, wall, mbps: bytes / 1e6 / wall, lps: lines / wall, rssMb: rss === null ? null : rss / 1024, out: runs[0].stdout };
+  process.stderr.write(`  ${label.padEnd(34)} ${wall.toFixed(2)} s  ${row.mbps.toFixed(0)} MB/s  ${rss ? `${(rss / 1024).toFixed(0)} MB` : ''}\n`);
+  return row;
+}
+
+function gen(dir, format, lines) {
+  const out = join(dir, `${format}-${lines}.txt`);
+  process.stderr.write(`generating ${lines} lines of ${format} …\n`);
+  const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'generate.mjs'), '--lines', String(lines), '--format', format, '--out', out], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error('generation failed');
+  return out;
+}
+
+async function main() {
+  const a = args();
+  if (!existsSync(CLI)) throw new Error('build first: npm run build');
+  const dir = mkdtempSync(join(tmpdir(), 'exitlens-bench-'));
+  const results = [];
+  try {
+    for (const format of a.formats.split(',')) {
+      const file = gen(dir, format, a.lines);
+      const bytes = statSync(file).size;
+      process.stderr.write(`${format}: ${(bytes / 1e6).toFixed(0)} MB\n`);
+      const rows = [
+        measure('exitlens analyze', process.execPath, [CLI, 'analyze', '--json', file], a.reps, bytes, a.lines),
+        measure('wc -l', 'wc', ['-l', file], a.reps, bytes, a.lines),
+        measure('awk -f bench/pair.awk', 'awk', ['-f', join(ROOT, 'bench', 'pair.awk'), file], a.reps, bytes, a.lines),
+      ];
+      const an = JSON.parse(rows[0].out);
+      results.push({ format, bytes, lines: a.lines, rows, trips: an.roundTrips.complete });
+      if (format === 'trace-cmd' && a.big > 1) {
+        const bigFile = gen(dir, format, a.lines * a.big);
+        const bigBytes = statSync(bigFile).size;
+        const big = measure(`exitlens analyze (${a.big}× larger)`, process.execPath, [CLI, 'analyze', '--json', bigFile], 1, bigBytes, a.lines * a.big);
+        results.push({ format: `${format} ×${a.big}`, bytes: bigBytes, lines: a.lines * a.big, rows: [big], trips: JSON.parse(big.out).roundTrips.complete });
+        rmSync(bigFile);
+      }
+      rmSync(file);
+    }
+  } finally {
+    if (!a.keep) rmSync(dir, { recursive: true, force: true });
+  }
+
+  let tracedat = null;
+  const tdb = join(ROOT, 'bench', 'tracedat-bench.mjs');
+  if (existsSync(tdb)) {
+    process.stderr.write('trace.dat benchmark …\n');
+    const r = spawnSync(process.execPath, [tdb], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    tracedat = r.status === 0 ? r.stdout.trim() : `failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`;
+  }
+  writeFileSync(a.out, render(a, results, tracedat));
+  process.stderr.write(`wrote ${a.out}\n`);
+}
+
+function render(a, results, tracedat) {
+  const cpu = cpus();
+  const L = [];
+  L.push('# Benchmarks', '');
+  L.push(`Measured by \`npm run bench\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 10)}: ${cpu.length} × ${cpu[0]?.model ?? '?'},`);
+  L.push(`${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}. ${a.reps} runs each, medians;`);
+  L.push('traces generated by bench/generate.mjs from the repo\'s real fixture payloads (4 vCPU threads, µs timestamps).');
+  L.push('Peak RSS from GNU time (`%M`). Ratios compare runs of the same file in the same session.', '');
+  L.push('| trace | size | lines | round trips | command | wall (median) | MB/s | lines/s | peak RSS |');
+  L.push('|---|---:|---:|---:|---|---:|---:|---:|---:|');
+  for (const r of results) {
+    for (const x of r.rows) {
+      L.push(
+        `| ${r.format} | ${(r.bytes / 1e6).toFixed(0)} MB | ${(r.lines / 1e6).toFixed(1)} M | ${r.trips} | ${x.label} | ${x.wall.toFixed(2)} s | ${x.mbps.toFixed(0)} | ${(x.lps / 1e6).toFixed(2)} M | ${x.rssMb === null ? '-' : `${x.rssMb.toFixed(0)} MB`} |`,
+      );
+    }
+  }
+  L.push('', '## Ratios', '');
+  for (const r of results) {
+    const ex = r.rows.find((x) => x.label === 'exitlens analyze');
+    const wc = r.rows.find((x) => x.label === 'wc -l');
+    const awk = r.rows.find((x) => x.label.startsWith('awk'));
+    if (!ex || !wc || !awk) continue;
+    L.push(`- ${r.format}: exitlens takes ${(ex.wall / wc.wall).toFixed(1)}× the time of \`wc -l\`; awk pairing takes ${(awk.wall / ex.wall).toFixed(2)}× the time of exitlens (exitlens is ${(awk.wall / ex.wall).toFixed(2)}× as fast as awk).`);
+  }
+  const base = results.find((r) => r.format === 'trace-cmd');
+  const big = results.find((r) => r.format.startsWith('trace-cmd ×'));
+  if (base && big) {
+    const r0 = base.rows[0].rssMb;
+    const r1 = big.rows[0].rssMb;
+    if (r0 && r1) L.push(`- Peak RSS: ${r0.toFixed(0)} MB for ${(base.bytes / 1e6).toFixed(0)} MB, ${r1.toFixed(0)} MB for ${(big.bytes / 1e6).toFixed(0)} MB (${(((r1 - r0) / r0) * 100).toFixed(1)} %).`);
+  }
+  if (tracedat !== null) L.push('', '## trace.dat', '', '```', tracedat, '```');
+  L.push('');
+  return L.join('\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e.stack}\n`);
+  process.exit(1);
+});
