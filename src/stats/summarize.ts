@@ -173,7 +173,7 @@ export class Summarizer {
     const relabel = (c: string): string => (relabelUnknown ? unknownWithoutUserspaceExits(c as ClassName) : c);
     const relabelMap = (m: Map<string, number>): Record<string, number> => {
       const out: Record<string, number> = {};
-      for (const [k, v] of [...m.entries()].sort((a, b) => b[1] - a[1])) out[relabel(k)] = (out[relabel(k)] ?? 0) + v;
+      for (const [k, v] of [...m.entries()].sort(byCountThenKey)) out[relabel(k)] = (out[relabel(k)] ?? 0) + v;
       return out;
     };
     const total = this.total;
@@ -193,7 +193,7 @@ export class Summarizer {
     }
     const mechanisms: MechanismRow[] = [...classRows.entries()].map(([c, r]) => {
       const evidence: Record<string, number> = {};
-      for (const [k, v] of [...r.evidence.entries()].sort((a, b) => b[1] - a[1])) evidence[k] = v;
+      for (const [k, v] of [...r.evidence.entries()].sort(byCountThenKey)) evidence[k] = v;
       return {
         mechanism: c as ClassName,
         communication: isMechanism(c),
@@ -263,6 +263,11 @@ export class Summarizer {
 
     return { mechanisms, exitReasons, vcpus, devices, totalCount: total, totalTimeNs: totalTime };
   }
+}
+
+/** Count descending, then key: output order must not depend on the order round trips arrived in. */
+function byCountThenKey(a: [string, number], b: [string, number]): number {
+  return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 }
 
 export function threadLabel(info: ThreadInfo): string {
