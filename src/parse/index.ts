@@ -7,9 +7,12 @@
  * with no trace record in its first lines, is rejected with `UnknownFormatError` (CLI exit 2).
  */
 import type { Diagnostics } from '../model/diagnostics.js';
-import { UnknownFormatError } from '../model/errors.js';
+import { UnknownFormatError, UsageError } from '../model/errors.js';
+import type { TraceEvent } from '../model/events.js';
+import { stat } from 'node:fs/promises';
+import { readTraceDat } from './tracedat/index.js';
 import { ftrace } from './ftrace.js';
-import { DEFAULT_CHUNK_SIZE, hasTraceDatMagic, inputChunks, isGzip } from './input.js';
+import { DEFAULT_CHUNK_SIZE, hasTraceDatMagic, inputChunks, isGzip, readHead, TRACE_DAT_MAGIC } from './input.js';
 import { LineSplitter, type LineHandler } from './lines.js';
 import { FastLane } from './fast-lane.js';
 import { perfScript } from './perf-script.js';
@@ -70,6 +73,65 @@ export function linesInto(
   return h;
 }
 
+/** Event name of a decoded trace.dat event, for `input.eventCounts`. */
+function eventName(e: TraceEvent): string {
+  switch (e.kind) {
+    case 'other':
+    case 'kvm_other':
+      return e.name;
+    case 'lost':
+      return 'lost_events';
+    case 'hypercall':
+      return e.flavor === 'kvm' ? 'kvm_hypercall' : e.flavor === 'hyperv' ? 'kvm_hv_hypercall' : 'kvm_xen_hypercall';
+    case 'nested_vmexit':
+      return e.inject ? 'kvm_nested_vmexit_inject' : 'kvm_nested_vmexit';
+    default:
+      return `kvm_${e.kind}`;
+  }
+}
+
+async function parseTraceDat(
+  path: string,
+  sink: EventSink,
+  diag: Diagnostics,
+  opts: ParseRunOptions,
+): Promise<ParseSummary> {
+  const ts = new TimestampParser(opts.tscGhz ?? null);
+  opts.onTimestamps?.(ts);
+  const eventCounts = new Map<string, number>();
+  let events = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  // Decode errors throw TraceDatError (an ExitlensError: exit 2 with the section and offset).
+  const info = await readTraceDat(
+    path,
+    (e) => {
+      events++;
+      const n = eventName(e);
+      eventCounts.set(n, (eventCounts.get(n) ?? 0) + 1);
+      if (Number.isFinite(e.ts)) {
+        if (e.ts < min) min = e.ts;
+        if (e.ts > max) max = e.ts;
+      }
+      sink(e);
+    },
+    { diag, fileIndex: 0 },
+  );
+  ts.adoptBinary(info.timeUnit, info.baseTimestamp, info.lastTimestamp, min, max);
+  let bytes = 0;
+  try {
+    bytes = (await stat(path)).size;
+  } catch {
+    bytes = 0;
+  }
+  return {
+    formats: ['trace-dat'],
+    counts: { lines: events, events, nonEventLines: 0, unrecognizedLines: 0, bytes },
+    eventCounts,
+    ts,
+  };
+}
+
 /** Parse every input in order into one event stream (one shared time base). */
 export async function parseInputs(
   paths: readonly string[],
@@ -84,13 +146,22 @@ export async function parseInputs(
   const eventCounts = new Map<string, number>();
   const formats: FormatName[] = [];
   const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  // Binary trace.dat: read directly (one input at a time; its records carry their own time base).
+  const binary: boolean[] = [];
+  for (const p of paths) binary.push(p !== '-' && hasTraceDatMagic(await readHead(p, TRACE_DAT_MAGIC.length)));
+  if (binary.some((b) => b)) {
+    if (paths.length > 1) {
+      throw new UsageError('a binary trace.dat is analyzed on its own; pass it as the only input (or report it to text first)');
+    }
+    return parseTraceDat(paths[0]!, sink, diag, opts);
+  }
   const forced = opts.format !== undefined && opts.format !== 'auto' ? opts.format : null;
   let consumed = 0;
 
   for (let fi = 0; fi < paths.length; fi++) {
     const path = paths[fi]!;
     const name = displayNames[fi] ?? path;
-    const parser = new TextParser(fi, name, diag, ts, sink, forced === 'trace-dat' ? null : forced);
+    const parser = new TextParser(fi, name, diag, ts, sink, forced === 'trace-dat' ? null : forced, opts.repair !== false);
     let lastWasFinal = false;
     const splitter = new LineSplitter(linesInto(parser, fi, ts, diag, opts.fastLane !== false, () => lastWasFinal));
     let first = true;

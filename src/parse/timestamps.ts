@@ -128,6 +128,23 @@ export class TimestampParser {
     return this.last;
   }
 
+  /**
+   * Take the time base of a binary trace.dat input (its events are already integers relative to its first
+   * record): resolution 1 ns (or ticks), the absolute first/last times as the reader formatted them, and the span.
+   */
+  adoptBinary(unit: TimeUnit, first: string, last: string, minTs: number, maxTs: number): void {
+    if (unit === 'ticks') this.sawTicks = true;
+    else {
+      this.sawFraction = true;
+      this.resolutionNs = 1;
+    }
+    this.first = first || null;
+    this.last = last || null;
+    this.lastBuf = null;
+    if (minTs < this.minTs) this.minTs = minTs;
+    if (maxTs > this.maxTs) this.maxTs = maxTs;
+  }
+
   /** The unit of parsed values: ticks only for integer timestamps without a clock rate. */
   get timeUnit(): TimeUnit {
     return this.sawTicks && !this.sawFraction && this.tscGhz === null ? 'ticks' : 'ns';
