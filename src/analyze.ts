@@ -16,6 +16,9 @@ import { TextParser } from './parse/text-parser.js';
 import { TimestampParser } from './parse/timestamps.js';
 import type { FormatName } from './parse/types.js';
 import { Summarizer, type ClassifiedUnit } from './stats/summarize.js';
+import { compareWithModel } from './costmodel/compare.js';
+import { loadModel } from './costmodel/load.js';
+import type { CostModel } from './costmodel/types.js';
 import { VERSION } from './version.js';
 
 export interface AnalyzeOptions extends ParseRunOptions {
@@ -29,6 +32,10 @@ export interface AnalyzeOptions extends ParseRunOptions {
   onUnit?: (u: ClassifiedUnit, source: RoundTrip | AccessGroup) => void;
   /** Names to show for the inputs (defaults to the paths). */
   displayNames?: string[];
+  /** Compare with this cost model (a built-in name or a CSV/JSON file; see src/costmodel). */
+  model?: string;
+  /** Hardware exit+entry cost for basis conversion (overrides the model's and the default). */
+  transitionNs?: number;
 }
 
 export interface AnalysisRun {
@@ -37,6 +44,8 @@ export interface AnalysisRun {
   summarizer: Summarizer;
   /** True when provisional "-kernel" classes were relabelled "-unknown". */
   relabelUnknown: boolean;
+  /** The earliest timestamp of the input on the events' (rebased) time scale; +Infinity without timestamps. */
+  firstTs: number;
 }
 
 /** The pipeline state shared by the drivers. */
@@ -64,7 +73,11 @@ class Session {
     this.summarizer = new Summarizer(() => this.ts?.resolutionNs ?? 1);
     this.pairer = new RoundTripPairer((rt) => this.onTrip(rt), this.diag);
     this.grouper = new AccessGrouper((g) => this.onGroup(g));
+    // Loaded before any input is read, so a bad model file fails fast.
+    this.model = opts.model !== undefined ? loadModel(opts.model) : null;
   }
+
+  private readonly model: CostModel | null;
 
   bindTimestamps(ts: TimestampParser): void {
     this.ts = ts;
@@ -231,6 +244,9 @@ class Session {
       vcpuTimeNs: this.pairer.vcpuTimeNs(),
     };
     if (this.filtered > 0) this.diag.add('filtered', undefined, undefined, this.filtered);
+    // Round trips merged into the "(other threads)"/"other" rows (declared codes that were never recorded).
+    if (this.summarizer.threadOverflow > 0) this.diag.add('thread_limit', undefined, undefined, this.summarizer.threadOverflow);
+    if (this.summarizer.deviceOverflow > 0) this.diag.add('device_limit', undefined, undefined, this.summarizer.deviceOverflow);
 
     const eventCounts: Record<string, number> = {};
     for (const [k, v] of [...parse.eventCounts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
@@ -273,7 +289,12 @@ class Session {
       notes,
       filters,
     };
-    return { analysis, diagnostics: this.diag, summarizer: this.summarizer, relabelUnknown };
+    if (this.model !== null) {
+      const accs = this.summarizer.classAccumulators(relabelUnknown);
+      const mo = this.opts.transitionNs !== undefined ? { transitionNs: this.opts.transitionNs } : {};
+      analysis.model = compareWithModel(analysis, accs, this.model, mo);
+    }
+    return { analysis, diagnostics: this.diag, summarizer: this.summarizer, relabelUnknown, firstTs: ts.minTs };
   }
 }
 
@@ -283,6 +304,7 @@ function validate(opts: AnalyzeOptions): void {
     if (v !== undefined && !/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`--${k} takes seconds in trace time, e.g. 2858.25; got "${v}"`);
   }
   if (opts.tscGhz !== undefined && !(opts.tscGhz > 0)) throw new UsageError('--tsc-ghz must be a positive number of GHz');
+  if (opts.transitionNs !== undefined && !(opts.transitionNs >= 0)) throw new UsageError('--transition-ns must be a non-negative number of ns');
 }
 
 /** Analyze files (or `-` for stdin) as one trace. */
@@ -305,7 +327,7 @@ export function analyzeText(text: string, opts: AnalyzeOptions & { name?: string
   const ts = new TimestampParser(opts.tscGhz ?? null);
   s.bindTimestamps(ts);
   const forced: FormatName | null = opts.format !== undefined && opts.format !== 'auto' ? opts.format : null;
-  const parser = new TextParser(0, name, s.diag, ts, s.sink, forced);
+  const parser = new TextParser(0, name, s.diag, ts, s.sink, forced, opts.repair !== false);
   let final = false;
   const splitter = new LineSplitter(linesInto(parser, 0, ts, s.diag, opts.fastLane !== false, () => final));
   const buf = Buffer.from(text, 'utf8');

@@ -8,6 +8,9 @@ import { hideBin } from 'yargs/helpers';
 import { VERSION } from '../version.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { exportCommand } from './commands/export.js';
+import { checkCommand } from './commands/check.js';
+import { diffCommand } from './commands/diff.js';
+import { modelCommand } from './commands/model.js';
 import { EXIT_USAGE } from './common.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -16,7 +19,10 @@ export async function main(argv: string[]): Promise<void> {
     .usage('$0 <command> [options]\n\nKVM exit traces → which guest→host mechanism each round trip used and what it cost.')
     .command(analyzeCommand)
     .command(exportCommand)
-    .demandCommand(1, 'Name a command: analyze, export (see --help).')
+    .command(checkCommand)
+    .command(diffCommand)
+    .command(modelCommand)
+    .demandCommand(1, 'Name a command: analyze, export, check, diff, model (see --help).')
     .strict()
     .recommendCommands()
     .version(VERSION)

@@ -159,6 +159,26 @@ export interface Analysis {
   filters: Record<string, string | number | number[]>;
   /** Comparison with a cost model (`analyze --model`); absent when no model was applied. */
   model?: ModelComparison;
+  /** Exit counts over time per class and per vCPU thread (`analyze --json`/`--html`); absent from library runs. */
+  timeline?: Timeline;
+}
+
+/**
+ * Round trips (accesses) counted per time bin, from the time of their kvm_exit (access mode: their first event).
+ * A fixed number of bins whose width doubles (neighbours merged) as the trace's span grows: memory stays bounded.
+ */
+export interface Timeline {
+  /** Start of bin 0, in the time unit, after the input's earliest timestamp; every bin is `binNs` wide. */
+  startNs: number;
+  binNs: number;
+  /** Timestamp of the last unit counted (same base): the last bin is covered only up to here. */
+  endNs: number;
+  /** Per class (same names as `mechanisms[]`), counts per bin; most frequent first. */
+  classes: { mechanism: string; counts: number[] }[];
+  /** Per vCPU thread (same labels as `vcpus[].thread`), counts per bin; threads beyond a limit are merged. */
+  threads: { thread: string; vcpu: number; counts: number[] }[];
+  /** Units without a timestamp (columns cut), in no bin. */
+  untimed: number;
 }
 
 /** Basis of a latency figure: `guest-rtt` = measured in the guest around the whole round trip (hardware
@@ -189,6 +209,16 @@ export interface ModelComparisonRow {
   /** Source of the model row, and whether its authors extrapolated it. */
   source: string | null;
   extrapolated: boolean;
+  /** Round trips (or accesses) of this mechanism in the trace, timed or not. */
+  count?: number;
+  /** observed mean / model. */
+  meanRatio?: number | null;
+  /** Median VMM phase (kvm_userspace_exit → entry, or → next event in access mode), where the trace has one. */
+  vmmPhaseMedianNs?: number | null;
+  /** Clock rate used to convert a model value in cycles. */
+  modelClockGhz?: number | null;
+  /** Why a value is missing or assumed. */
+  note?: string;
 }
 
 export interface WhatIfRow {
@@ -203,6 +233,10 @@ export interface WhatIfRow {
   shareOfVcpuTime: number;
   /** Where the alternative's cost came from: `observed` in this trace, or `model`. */
   alternativeFrom: 'observed' | 'model';
+  /** Where `observedNs` came from: `model` when the trace has no latency for `from` (access mode). */
+  observedFrom?: 'observed' | 'model';
+  /** How to switch to the alternative. */
+  how?: string;
 }
 
 export interface ModelComparison {
@@ -223,4 +257,10 @@ export interface ModelComparison {
     compared: number;
   };
   whatIf: WhatIfRow[];
+  /** Denominator of the what-if shares (roundTrips.vcpuTimeNs, or span × vCPU threads when that is 0). */
+  vcpuTimeNs?: number;
+  /** Timestamp quantum the median intervals were widened by. */
+  timestampResolutionNs?: number | null;
+  /** Plain-language notes on what the comparison could and could not do. */
+  notes?: string[];
 }

@@ -4,6 +4,7 @@
  */
 import type { Analysis, DeviceRow, StatsRow } from '../model/analysis.js';
 import { formatDuration, type TimeUnit } from '../model/units.js';
+import { renderModelSection } from './model.js';
 
 export interface TextOptions {
   /** Rows shown per table for exit reasons / devices / vCPUs (all with `Infinity`). */
@@ -169,6 +170,11 @@ export function renderText(a: Analysis, opts: TextOptions = {}): string {
         st,
       ),
     );
+  }
+
+  if (a.model !== undefined) {
+    L.push('');
+    L.push(...renderModelSection(a.model, unit, st));
   }
 
   if (a.exitReasons.length > 0) {
