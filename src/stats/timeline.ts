@@ -37,6 +37,7 @@ export class TimelineCollector {
   private width = 1;
   /** Highest bin index holding a count (−1: none). */
   private hi = -1;
+  private maxTs = Number.NEGATIVE_INFINITY;
   private readonly classes = new Map<string, Float64Array>();
   private readonly threads = new Map<string, ThreadSeries>();
   private untimed = 0;
@@ -58,6 +59,7 @@ export class TimelineCollector {
       return;
     }
     const i = this.binOf(ts);
+    if (ts > this.maxTs) this.maxTs = ts;
     this.series(this.classes, cls)[i]! += 1;
     this.threadSeries(thread)[i]! += 1;
     if (i > this.hi) this.hi = i;
@@ -134,9 +136,13 @@ export class TimelineCollector {
 
   /**
    * The timeline section. `relabelUnknown`: the run's flag (provisional "-kernel" classes become "-unknown").
-   * `null` when no unit had a timestamp.
+   * `firstTs`: the input's earliest timestamp on the same scale (`AnalysisRun.firstTs`); times are given relative
+   * to it. `minBinNs`: the timestamp resolution; bins narrower than one timestamp step would only split
+   * simultaneous units apart, so they are merged until at least that wide. `null` when no unit had a timestamp.
    */
-  finish(relabelUnknown: boolean): Timeline | null {
+  finish(relabelUnknown: boolean, firstTs = 0, minBinNs = 1): Timeline | null {
+    const zero = Number.isFinite(firstTs) ? firstTs : 0;
+    while (this.width < minBinNs) this.coarsen();
     if (this.origin === null || this.hi < 0) return null;
     const n = this.hi + 1;
     const classes = new Map<string, number[]>();
@@ -157,8 +163,9 @@ export class TimelineCollector {
         counts: Array.from(t.counts.subarray(0, n)),
       }));
     return {
-      startNs: this.origin,
+      startNs: this.origin - zero,
       binNs: this.width,
+      endNs: this.maxTs - zero,
       classes: [...classes.entries()]
         .map(([mechanism, counts]) => ({ mechanism, counts }))
         .sort((a, b) => sum(b.counts) - sum(a.counts) || (a.mechanism < b.mechanism ? -1 : 1)),
