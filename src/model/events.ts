@@ -7,7 +7,7 @@
  * otherwise passed over. Lost-event markers are events too (`kind: 'lost'`), because they invalidate what they touch.
  *
  * Conventions:
- * - `ts` is an integer in the stream's time unit (nanoseconds, rebased on the first timestamp of the input; or raw
+ * - `ts` is an integer in the stream's time unit (nanoseconds, rebased on the whole second of the first timestamp; or raw
  *   counter ticks for clocks without ns, see `TimeUnit`), never computed through a float. `NO_TS` when the line
  *   carried no timestamp (columns cut by the author of a pasted excerpt).
  * - Numbers that can exceed 2^53 (rip, hypercall args, exit info words) are kept as lower-case hex strings without

@@ -1,7 +1,7 @@
 /**
  * Time units. Every duration inside exitlens is an integer count of the stream's unit: nanoseconds, or raw
  * counter ticks for clocks without a ns conversion (trace-cmd/ftrace `x86-tsc`, `counter`) until a clock rate is
- * known. Timestamps are parsed as separate integer parts (seconds, fraction digits) and rebased on the first
+ * known. Timestamps are parsed as separate integer parts (seconds, fraction digits) and rebased on the whole second of the first
  * timestamp of the input, never through `parseFloat(x) * 1e9` (raw ns since boot pass 2^53 after ~104 days).
  */
 declare const brand: unique symbol;
