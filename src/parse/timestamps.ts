@@ -5,8 +5,8 @@
  * - `2858.169378`      secs.usecs (trace-cmd report / perf script default, ftrace `%5lu.%06lu`): resolution 1 µs
  * - `1234.567890123`   secs.nsecs (`trace-cmd report -t`, `perf script --ns`): resolution 1 ns
  * - `117471684343752`  raw counter (trace-cmd `%12d` / ftrace `%12llu` for x86-tsc, counter, uptime): ticks
- * Seconds and fraction are parsed as separate integers and rebased on the first timestamp of the input, so values
- * stay far below 2^53 whatever the uptime. Integer counters are split into a high part (all but the last 9 digits)
+ * Seconds and fraction are parsed as separate integers and rebased on the whole second of the first timestamp of
+ * the input (ts = (secs − firstSecs)·10^9 + fraction), so values stay far below 2^53 whatever the uptime. Integer counters are split into a high part (all but the last 9 digits)
  * and a low part so the same rebasing applies.
  */
 import type { TimeUnit } from '../model/units.js';
@@ -54,14 +54,17 @@ export class TimestampParser {
       if (this.resolutionNs === null || step < this.resolutionNs) this.resolutionNs = step;
       this.sawFraction = true;
     }
-    if (this.baseHi === null) {
-      this.baseHi = hi;
-      this.first = text;
-    }
+    if (this.baseHi === null) this.first = text;
     this.last = text;
     this.lastBuf = null;
+    return this.rebase(hi, lo, dot === -1);
+  }
+
+  /** The shared tail of `parse` and `parseBytes`: rebase on the first whole second, convert ticks, track extremes. */
+  private rebase(hi: number, lo: number, integer: boolean): number {
+    this.baseHi ??= hi;
     let v = (hi - this.baseHi) * 1_000_000_000 + lo;
-    if (dot === -1 && this.tscGhz !== null) v = Math.round(v / this.tscGhz);
+    if (integer && this.tscGhz !== null) v = Math.round(v / this.tscGhz);
     if (v > this.maxTs) this.maxTs = v;
     if (v < this.minTs) this.minTs = v;
     return v;
@@ -100,18 +103,11 @@ export class TimestampParser {
       if (this.resolutionNs === null || step < this.resolutionNs) this.resolutionNs = step;
       this.sawFraction = true;
     }
-    if (this.baseHi === null) {
-      this.baseHi = hi;
-      this.first = latin1(b, s, e);
-    }
+    if (this.baseHi === null) this.first = latin1(b, s, e);
     this.lastStart = s;
     this.lastEnd = e;
     this.lastBuf = b;
-    let v = (hi - this.baseHi) * 1_000_000_000 + lo;
-    if (dot === -1 && this.tscGhz !== null) v = Math.round(v / this.tscGhz);
-    if (v > this.maxTs) this.maxTs = v;
-    if (v < this.minTs) this.minTs = v;
-    return v;
+    return this.rebase(hi, lo, dot === -1);
   }
 
   /** The last timestamp's bytes are decoded only when asked (the fast lane parses millions). */
