@@ -22,6 +22,7 @@ export interface InputArgs {
   isa?: string;
   'tsc-ghz'?: number;
   'chunk-size'?: number;
+  repair?: boolean;
 }
 
 export function withInputOptions<T>(y: Argv<T>): Argv<T & InputArgs> {
@@ -39,6 +40,11 @@ export function withInputOptions<T>(y: Argv<T>): Argv<T & InputArgs> {
     .option('until', { type: 'string', describe: 'end of the window, seconds in trace time' })
     .option('isa', { choices: ['vmx', 'svm'], describe: 'ISA for exit-reason names that do not say (old lowercase names)' })
     .option('tsc-ghz', { type: 'number', describe: 'clock rate for integer (x86-tsc/counter) timestamps' })
+    .option('repair', {
+      type: 'boolean',
+      default: true,
+      describe: 'undo pasted-text damage (mail quotes, quoted-printable, wraps, cut columns); --no-repair turns it off',
+    })
     .option('chunk-size', { type: 'number', hidden: true, describe: 'read size in bytes (tests)' }) as Argv<T & InputArgs>;
 }
 
@@ -64,6 +70,7 @@ export function analyzeOptionsOf(a: InputArgs): AnalyzeOptions {
   if (a.isa !== undefined) o.isa = a.isa as Isa;
   if (a['tsc-ghz'] !== undefined) o.tscGhz = a['tsc-ghz'];
   if (a['chunk-size'] !== undefined) o.chunkSize = a['chunk-size'];
+  if (a.repair === false) o.repair = false;
   return o;
 }
 

@@ -40,6 +40,14 @@ export const DIAGNOSTIC_CODES = {
   filtered: ['info', 'round trip excluded by --vcpu/--pid'],
   device_limit: ['warning', 'more distinct devices than the per-analysis limit; the rest are merged into "other"'],
   thread_limit: ['warning', 'more distinct threads than the per-analysis limit; the rest are merged into one row'],
+  // Repairs of pasted text (src/parse/repair/): counted per record the step changed, so nothing is repaired silently.
+  repaired_quote_prefix: ['info', 'record behind a mail quote prefix (`> `, `>> `); the prefix was stripped'],
+  repaired_qp: ['info', 'record was quoted-printable encoded (=3D escapes, `=` soft line breaks); decoded'],
+  repaired_flowed: ['info', 'record split or space-stuffed by format=flowed mail (RFC 3676); undone'],
+  repaired_rejoined: ['info', 'record wrapped onto continuation lines; joined (continuations count as non-event lines)'],
+  repaired_code_wrapping: ['info', 'record inside a source-code string literal or comment; unwrapped'],
+  repaired_spaces: ['info', 'record with no-break spaces (U+00A0), tabs between columns or stray CRs; made plain blanks'],
+  cut_columns: ['info', 'record whose leading columns (task-pid, CPU, timestamp) were cut; kept, untimed without a timestamp'],
 } as const satisfies Record<string, readonly [Severity, string]>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
@@ -77,14 +85,29 @@ export class Diagnostics {
       list = [];
       this.samples.set(code, list);
     }
-    if (list.length < MAX_SAMPLES) {
-      const t = text ?? '';
-      list.push({
-        file: this.fileNames[source.file] ?? `#${source.file}`,
-        line: source.line,
-        text: t.length > SAMPLE_CHARS ? `${t.slice(0, SAMPLE_CHARS)}…` : t,
-      });
+    // Keep the earliest samples by position (not by arrival: an orphan exit is detected long after its line), so
+    // the samples are the first offending lines of the input whatever order the pipeline found them in.
+    const file = this.fileNames[source.file] ?? `#${source.file}`;
+    const last = list[list.length - 1];
+    if (list.length >= MAX_SAMPLES && last !== undefined && !(source.file < this.fileIndexOf(last.file) || (source.file === this.fileIndexOf(last.file) && source.line < last.line))) {
+      return;
     }
+    const t = text ?? '';
+    const s = { file, line: source.line, text: t.length > SAMPLE_CHARS ? `${t.slice(0, SAMPLE_CHARS)}…` : t };
+    let i = list.length;
+    while (i > 0) {
+      const p = list[i - 1]!;
+      const pf = this.fileIndexOf(p.file);
+      if (pf < source.file || (pf === source.file && p.line <= source.line)) break;
+      i--;
+    }
+    list.splice(i, 0, s);
+    if (list.length > MAX_SAMPLES) list.pop();
+  }
+
+  private fileIndexOf(name: string): number {
+    const i = this.fileNames.indexOf(name);
+    return i === -1 ? Number.MAX_SAFE_INTEGER : i;
   }
 
   count(code: DiagnosticCode): number {
@@ -96,7 +119,7 @@ export class Diagnostics {
     for (const [code, n] of other.counts) this.counts.set(code, (this.counts.get(code) ?? 0) + n);
     for (const [code, list] of other.samples) {
       const mine = this.samples.get(code) ?? [];
-      const all = [...mine, ...list].sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+      const all = [...mine, ...list].sort((a, b) => this.fileIndexOf(a.file) - this.fileIndexOf(b.file) || a.line - b.line);
       this.samples.set(code, all.slice(0, MAX_SAMPLES));
     }
   }

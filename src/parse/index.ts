@@ -132,6 +132,20 @@ async function parseTraceDat(
   };
 }
 
+/**
+ * Is this input a binary trace.dat? Only regular files are probed: a positional read fails on a pipe or FIFO
+ * (`exitlens analyze <(trace-cmd report)`: ESPIPE), and a plain read would consume bytes the text path needs.
+ * Errors (missing file…) are left to readHead, which reports them.
+ */
+async function probeTraceDat(p: string): Promise<boolean> {
+  if (p === '-') return false;
+  const regular = await stat(p).then(
+    (st) => st.isFile(),
+    () => true,
+  );
+  return regular && hasTraceDatMagic(await readHead(p, TRACE_DAT_MAGIC.length));
+}
+
 /** Parse every input in order into one event stream (one shared time base). */
 export async function parseInputs(
   paths: readonly string[],
@@ -148,7 +162,7 @@ export async function parseInputs(
   const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
   // Binary trace.dat: read directly (one input at a time; its records carry their own time base).
   const binary: boolean[] = [];
-  for (const p of paths) binary.push(p !== '-' && hasTraceDatMagic(await readHead(p, TRACE_DAT_MAGIC.length)));
+  for (const p of paths) binary.push(await probeTraceDat(p));
   if (binary.some((b) => b)) {
     if (paths.length > 1) {
       throw new UsageError('a binary trace.dat is analyzed on its own; pass it as the only input (or report it to text first)');

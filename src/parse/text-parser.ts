@@ -3,8 +3,11 @@
  * then turns every line into exactly one of: an event (sent to the sink), a known non-event (blank, `#` header or
  * comment, trace-cmd prologue), or a counted diagnostic with file:line. Nothing is dropped silently:
  * `lines === events + nonEventLines + unrecognizedLines` always holds.
+ * Pasted, mail-damaged text first goes through the repair stage (repair/index.ts), switched on from the sniff
+ * window or at the first line it would change; a record it rejoined from several lines counts its continuation
+ * lines as non-event lines.
  */
-import type { Diagnostics } from '../model/diagnostics.js';
+import { Diagnostics } from '../model/diagnostics.js';
 import type { EventHeader, TraceEvent } from '../model/events.js';
 import { NO_TS } from '../model/events.js';
 import { UnknownFormatError } from '../model/errors.js';
@@ -14,7 +17,21 @@ import { sniffPerfScript } from './perf-script.js';
 import { parseLostMarker, splitRecordLine, type TaskStyle } from './record-line.js';
 import type { TimestampParser } from './timestamps.js';
 import { isTraceCmdPrologue, parseCpusLine, sniffTraceCmd } from './trace-cmd-report.js';
-import type { EventSink, FormatName } from './types.js';
+import {
+  detectDamage,
+  lateDamage,
+  payloadParses,
+  REPAIR_CODES,
+  Repairer,
+  sniffCutRecords,
+  splitCutRecord,
+  STEP_CUT,
+  type LogicalLine,
+} from './repair/index.js';
+import type { EventSink, FormatName, LineColumns } from './types.js';
+
+/** Receives the payload diagnostics of a truncated last line (reported once as `truncated_line`). */
+const SCRATCH = new Diagnostics();
 
 /** Sniff on at most this many lines / bytes of the input (Firefox Profiler reads 4 KiB; pasted mails need more). */
 const SNIFF_LINES = 400;
@@ -61,11 +78,14 @@ export class TextParser {
   readonly eventCounts = new Map<string, number>();
   format: FormatName | null;
   private style: TaskStyle = 'dash';
-  private pending: { text: string; bad: boolean; final: boolean }[] | null = [];
+  /** The sniff window; `long` marks a line over the length limit (its byte count), kept in its place. */
+  private pending: { text: string; bad: boolean; final: boolean; long?: number }[] | null = [];
   private pendingBytes = 0;
   /** trace-cmd multi-file prefixes (from `name: cpus=N` lines). */
   private prefixes: string[] = [];
   private lineNo = 0;
+  /** The repair stage (repair/index.ts); null while the input looks clean (the zero-cost path). */
+  private repairer: Repairer | null = null;
 
   constructor(
     private readonly fileIndex: number,
@@ -74,10 +94,13 @@ export class TextParser {
     private readonly ts: TimestampParser,
     private readonly sink: EventSink,
     forced: FormatName | null = null,
+    /** `--no-repair` passes false: pasted-text damage is then not undone (repair/index.ts). */
+    private readonly repairAllowed = true,
   ) {
     this.format = forced;
     if (forced !== null) {
-      this.pending = null;
+      // A forced format skips sniffing; the window is still buffered when repair may need to look at it.
+      if (!repairAllowed) this.pending = null;
       this.style = forced === 'perf-script' ? 'space' : 'dash';
     }
   }
@@ -91,12 +114,34 @@ export class TextParser {
       if (this.pending.length >= SNIFF_LINES || this.pendingBytes >= SNIFF_BYTES) this.decide();
       return;
     }
-    this.handle(text, badUtf8, final);
+    this.feed(text, badUtf8, final);
+  }
+
+  /** One physical line after the sniff decision: through the repair stage when it is on. */
+  private feed(text: string, badUtf8: boolean, final: boolean): void {
+    if (this.repairer !== null) this.repairer.push(text, badUtf8, final);
+    else this.handle(text, badUtf8, final);
+  }
+
+  /** A repaired logical line: `lines - 1` continuation lines are counted with it. */
+  private handleLogical(l: LogicalLine): void {
+    this.handle(l.text, l.bad, l.final, l.lines - 1, l.steps, l.cols);
   }
 
   /** A line over the length limit: counted, never stored. */
   longLine(bytes: number): void {
-    this.flushPendingIfAny();
+    if (this.pending !== null) {
+      // Inside the sniff window: keep its place, so that the lines after it are still sniffed.
+      this.pending.push({ text: '', bad: false, final: false, long: bytes });
+      this.pendingBytes += 1;
+      if (this.pending.length >= SNIFF_LINES) this.decide();
+      return;
+    }
+    this.repairer?.end();
+    this.countLong(bytes);
+  }
+
+  private countLong(bytes: number): void {
     this.lineNo++;
     this.counts.lines++;
     this.counts.unrecognizedLines++;
@@ -106,17 +151,55 @@ export class TextParser {
 
   end(): void {
     if (this.pending !== null) this.decide(true);
-  }
-
-
-  private flushPendingIfAny(): void {
-    if (this.pending !== null) this.decide(true);
+    this.repairer?.end();
   }
 
   private decide(atEnd = false): void {
     const pending = this.pending ?? [];
     this.pending = null;
-    const outcome = sniffText(pending.map((p) => p.text));
+    // Repair first when the window shows damage, so the format is sniffed on the repaired lines.
+    const profile = this.repairAllowed ? detectDamage(pending.filter((p) => p.long === undefined).map((p) => p.text)) : null;
+    const repaired: (LogicalLine | number)[] = [];
+    if (profile !== null) {
+      const r = new Repairer(profile, (l) => repaired.push(l));
+      this.repairer = r;
+      for (const p of pending) {
+        if (p.long === undefined) {
+          r.push(p.text, p.bad, p.final);
+        } else {
+          r.end(); // a skipped line ends any record being rejoined
+          repaired.push(p.long);
+        }
+      }
+    }
+    if (this.format === null) {
+      const texts = profile === null ? null : repaired.flatMap((l) => (typeof l === 'number' ? [] : [l.text]));
+      this.sniff(pending, texts, atEnd);
+    }
+    this.style = this.format === 'perf-script' ? 'space' : 'dash';
+    if (this.repairer !== null) {
+      this.repairer.setStyle(this.style);
+      this.repairer.out = (l) => this.handleLogical(l);
+      for (const l of repaired) {
+        if (typeof l === 'number') this.countLong(l);
+        else this.handleLogical(l);
+      }
+    } else {
+      for (const p of pending) {
+        if (p.long !== undefined) this.countLong(p.long);
+        else this.feed(p.text, p.bad, p.final);
+      }
+    }
+  }
+
+  private sniff(pending: { text: string; long?: number }[], repaired: string[] | null, atEnd: boolean): void {
+    const outcome = sniffText(repaired ?? pending.map((p) => p.text));
+    // Records with their task and CPU columns cut (repair on) are not placed by the sniffers, which need both.
+    const cut = outcome === null && repaired !== null ? sniffCutRecords(repaired) : null;
+    if (cut !== null) {
+      this.format = cut;
+      return;
+    }
     if (outcome === null) {
       const nonBlank = pending.filter((p) => p.text.trim() !== '');
       // Only headers/comments (an empty capture) is a valid, empty trace.
@@ -125,19 +208,20 @@ export class TextParser {
         this.format = nonBlank.some((p) => isTraceCmdPrologue(p.text)) ? 'trace-cmd' : 'ftrace';
       } else {
         const first = nonBlank[0]?.text ?? '';
+        const long = pending.find((p) => p.long !== undefined)?.long;
         const why =
           nonBlank.length === 0
-            ? atEnd
-              ? 'the input is empty'
-              : 'no trace record in the first lines'
+            ? long !== undefined
+              ? `no trace record, only a line of ${long} bytes (over the 1 MiB line limit)`
+              : atEnd
+                ? 'the input is empty'
+                : 'no trace record in the first lines'
             : `no trace record found in the first ${pending.length} lines`;
         throw new UnknownFormatError(this.fileName, first, why);
       }
     } else {
       this.format = outcome.format;
     }
-    this.style = this.format === 'perf-script' ? 'space' : 'dash';
-    for (const p of pending) this.handle(p.text, p.bad, p.final);
   }
 
   /**
@@ -145,7 +229,7 @@ export class TextParser {
    * lane does not replicate (multi-file prefixes).
    */
   get fastLaneReady(): boolean {
-    return this.pending === null && this.prefixes.length === 0;
+    return this.pending === null && this.prefixes.length === 0 && this.repairer === null;
   }
 
   /** For the fast lane: account one more line and return its 1-based number. */
@@ -162,7 +246,31 @@ export class TextParser {
     if (ev !== null) this.sink(ev);
   }
 
-  private handle(text: string, badUtf8: boolean, final: boolean): void {
+  /**
+   * One logical line. `extra` continuation lines (joined by the repair stage) follow it and are counted with it:
+   * as non-event lines when it is an event or a header, as unrecognized when it is.
+   */
+  private handle(
+    text: string,
+    badUtf8: boolean,
+    final: boolean,
+    extra = 0,
+    steps = 0,
+    given?: LineColumns | null,
+  ): void {
+    if (extra === 0) {
+      this.handleOne(text, badUtf8, final, steps, given);
+      return;
+    }
+    const unrecognized = this.counts.unrecognizedLines;
+    this.handleOne(text, badUtf8, final, steps, given);
+    this.lineNo += extra;
+    this.counts.lines += extra;
+    if (this.counts.unrecognizedLines > unrecognized) this.counts.unrecognizedLines += extra;
+    else this.counts.nonEventLines += extra;
+  }
+
+  private handleOne(text: string, badUtf8: boolean, final: boolean, steps: number, given?: LineColumns | null): void {
     this.lineNo++;
     this.counts.lines++;
     const source = { file: this.fileIndex, line: this.lineNo };
@@ -184,6 +292,7 @@ export class TextParser {
         'lost_events',
       );
       this.diag.add('lost_events', source, t, lost.count ?? 1);
+      if (steps !== 0) this.countRepairs(steps, source, t);
       return;
     }
     let instance = '';
@@ -194,7 +303,8 @@ export class TextParser {
         t = stripped.rest;
       }
     }
-    const cols = splitRecordLine(t, this.style);
+    let cols = given !== undefined && instance === '' ? given : splitRecordLine(t, this.style);
+    if (cols === null && this.repairer !== null) cols = splitCutRecord(t);
     if (cols === null) {
       const cpus = parseCpusLine(t);
       if (cpus !== null) {
@@ -204,6 +314,16 @@ export class TextParser {
       }
       if (isTraceCmdPrologue(t)) {
         this.counts.nonEventLines++;
+        return;
+      }
+      const late = this.repairer === null && this.repairAllowed && !badUtf8 && this.pending === null ? lateDamage(text) : null;
+      if (late !== null) {
+        // Clean so far, and repair would change this line: switch it on here and give it this line.
+        this.lineNo--;
+        this.counts.lines--;
+        this.repairer = new Repairer(late, (l) => this.handleLogical(l));
+        this.repairer.setStyle(this.style);
+        this.repairer.push(text, badUtf8, final);
         return;
       }
       this.unrecognized(t, source, final);
@@ -222,8 +342,20 @@ export class TextParser {
       instance: instance || cols.instance,
       source,
     };
-    const ev = buildEvent(cols.name, cols.payload, header, { diag: this.diag, source, line: text });
+    // The last line, unterminated, cut inside its payload: a truncated capture (data loss), not a malformed record.
+    const cutShort = final && !payloadParses(cols.name, cols.payload);
+    if (cutShort) this.diag.add('truncated_line', source, t);
+    const ev = buildEvent(cols.name, cols.payload, header, { diag: cutShort ? SCRATCH : this.diag, source, line: text });
     this.emit(ev, cols.name);
+    if (this.repairer !== null) {
+      const s = cols.tid < 0 || cols.cpu < 0 || cols.ts === '' ? steps | STEP_CUT : steps;
+      if (s !== 0) this.countRepairs(s, source, t);
+    }
+  }
+
+  /** Every repair step that changed this record is counted (never silent). */
+  private countRepairs(steps: number, source: { file: number; line: number }, text: string): void {
+    for (const [bit, code] of REPAIR_CODES) if ((steps & bit) !== 0) this.diag.add(code, source, text);
   }
 
   private emit(ev: TraceEvent, name: string): void {

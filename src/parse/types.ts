@@ -19,6 +19,8 @@ export interface ParseOptions {
   tscGhz?: number;
   /** Force a format instead of sniffing. */
   format?: FormatName | 'auto';
+  /** Undo pasted-text damage (quotes, quoted-printable, wraps, cut columns; src/parse/repair/). Default true. */
+  repair?: boolean;
 }
 
 /** A record line split into its columns; `null` fields were not printed. */

@@ -236,7 +236,7 @@ export function renderText(a: Analysis, opts: TextOptions = {}): string {
       `: ${sev.error} error, ${sev.dataLoss} data loss, ${sev.warning} warning, ${sev.info} info`,
   );
   L.push(
-    `  lines: ${inp.lines} = ${inp.events} events + ${inp.nonEventLines} headers/blank + ` +
+    `  lines: ${inp.lines} = ${inp.events} events + ${inp.nonEventLines} headers/blank/continued + ` +
       `${inp.unrecognizedLines} unrecognized`,
   );
   for (const dg of inp.diagnostics.byCode) {
