@@ -247,6 +247,7 @@ class Session {
     // Round trips merged into the "(other threads)"/"other" rows (declared codes that were never recorded).
     if (this.summarizer.threadOverflow > 0) this.diag.add('thread_limit', undefined, undefined, this.summarizer.threadOverflow);
     if (this.summarizer.deviceOverflow > 0) this.diag.add('device_limit', undefined, undefined, this.summarizer.deviceOverflow);
+    if (this.summarizer.reasonOverflow > 0) this.diag.add('reason_limit', undefined, undefined, this.summarizer.reasonOverflow);
 
     const eventCounts: Record<string, number> = {};
     for (const [k, v] of [...parse.eventCounts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {

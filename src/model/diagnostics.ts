@@ -39,6 +39,7 @@ export const DIAGNOSTIC_CODES = {
   outside_window: ['info', 'event outside --since/--until'],
   filtered: ['info', 'round trip excluded by --vcpu/--pid'],
   device_limit: ['warning', 'more distinct devices than the per-analysis limit; the rest are merged into "other"'],
+  reason_limit: ['warning', 'more distinct exit reasons than the row limit; the rest are merged into "(other reasons)"'],
   thread_limit: ['warning', 'more distinct threads than the per-analysis limit; the rest are merged into one row'],
   // Repairs of pasted text (src/parse/repair/): counted per record the step changed, so nothing is repaired silently.
   repaired_quote_prefix: ['info', 'record behind a mail quote prefix (`> `, `>> `); the prefix was stripped'],

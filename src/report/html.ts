@@ -309,7 +309,7 @@ export function renderHtml(a: Analysis): string {
       'diagnostics',
       'Diagnostics',
       `Every line is an event, a header/blank line or a counted diagnostic: ${inp.lines} lines = ${inp.events} events + ` +
-        `${inp.nonEventLines} headers/blank + ${inp.unrecognizedLines} unrecognized.`,
+        `${inp.nonEventLines} headers/blank/continued + ${inp.unrecognizedLines} unrecognized.`,
       diagRows.length > 0
         ? table('diagnostics-table', diagRows, [
             { head: 'Severity', get: (r) => ({ text: r.severity, cls: `sev-${r.severity}` }) },

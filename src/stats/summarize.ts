@@ -16,6 +16,8 @@ import { StatAccumulator } from './accumulator.js';
 export const MAX_DEVICES = 4096;
 /** Distinct threads kept as rows (10^5 adversarial threads must not mean 10^5 histograms). */
 export const MAX_THREADS = 1024;
+/** Distinct printed exit reasons kept as rows (a real ISA has < 100; garbage input must not grow memory). */
+export const MAX_REASONS = 1024;
 
 export interface ClassifiedUnit {
   thread: ThreadInfo;
@@ -86,6 +88,7 @@ export class Summarizer {
   private readonly byDevice = new Map<number, { row: Row; dev: DeviceRef | null }>();
   total = 0;
   deviceOverflow = 0;
+  reasonOverflow = 0;
   threadOverflow = 0;
 
   /** `quantum`: called once, at the first unit, for the timestamp step in ns (1000 for µs text). */
@@ -108,16 +111,22 @@ export class Summarizer {
     const q = this.quantum;
     this.total++;
     this.rowOf(this.byClass, u.cls, q, true).add(u, true);
-    const rr = u.rawReason;
+    let rr = u.rawReason;
     if (rr !== null) {
       let list = this.byReason.get(rr.raw);
+      if (list === undefined && this.byReason.size >= MAX_REASONS) {
+        this.reasonOverflow++;
+        rr = { isa: rr.isa, raw: '(other reasons)', code: null, arm64Type: '' };
+        list = this.byReason.get(rr.raw);
+      }
       if (list === undefined) {
         list = [];
         this.byReason.set(rr.raw, list);
       }
-      let r = list.find((x) => x.key.isa === rr.isa && x.key.code === rr.code && x.key.arm64Type === rr.arm64Type);
+      const key = rr;
+      let r = list.find((x) => x.key.isa === key.isa && x.key.code === key.code && x.key.arm64Type === key.arm64Type);
       if (r === undefined) {
-        r = { row: new Row(q, true), key: { ...rr } };
+        r = { row: new Row(q, true), key: { ...key } };
         list.push(r);
       }
       r.row.add(u, false);

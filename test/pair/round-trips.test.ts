@@ -80,3 +80,17 @@ describe('pairing', () => {
     expect(r.complete + r.untimed + r.negative + r.discardedLost + r.orphanExits).toBe(r.exits);
   });
 });
+
+describe('bounded rows', () => {
+  it('garbage exit reasons beyond the row limit merge into one row, counted', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 1100; i++) {
+      lines.push(ex(1, 0, `1.${String(i * 10).padStart(6, '0')}`, `JUNK_${i}`), en(1, 0, `1.${String(i * 10 + 2).padStart(6, '0')}`));
+    }
+    const a = analyze(lines);
+    expect(a.roundTrips.complete).toBe(1100);
+    expect(a.exitReasons.length).toBeLessThanOrEqual(1025);
+    expect(a.exitReasons.find((r) => r.reason === '(other reasons)')?.count).toBe(1100 - 1024);
+    expect(a.input.diagnostics.byCode.find((d) => d.code === 'reason_limit')?.count).toBe(1100 - 1024);
+  });
+});
