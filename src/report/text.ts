@@ -241,9 +241,11 @@ export function renderText(a: Analysis, opts: TextOptions = {}): string {
   );
   for (const dg of inp.diagnostics.byCode) {
     const color = dg.severity === 'error' ? st.red : dg.severity === 'dataLoss' || dg.severity === 'warning' ? st.yellow : st.dim;
-    L.push(`  ${color(pad(dg.severity, 8))} ${pad(dg.code, 22)} ×${dg.count}  ${st.dim(dg.message)}`);
+    const head = `  ${pad(dg.severity, 8)} ${pad(dg.code, 22)} ×${dg.count}  `;
+    // The message is cut to keep the report within 100 columns (the full text is in --json and the README).
+    L.push(`  ${color(pad(dg.severity, 8))} ${pad(dg.code, 22)} ×${dg.count}  ${st.dim(cut(dg.message, 100 - head.length))}`);
     for (const s of dg.samples.slice(0, dg.severity === 'info' ? 1 : 3)) {
-      L.push(st.dim(`      ${s.file}:${s.line}${s.text ? `  ${cut(s.text.trim(), 70)}` : ''}`));
+      L.push(st.dim(cut(`      ${s.file}:${s.line}${s.text ? `  ${s.text.trim()}` : ''}`, 100)));
     }
   }
   if (a.notes.length > 0) {

@@ -102,3 +102,14 @@ describe('exitlens export', () => {
     expect(j.stdout.trim().split('\n').map((l) => JSON.parse(l).dur_ns)).toEqual([12000, 10000, 35000, 29000]);
   });
 });
+
+describe('terminal width', () => {
+  it('every report line fits in 100 columns on traces with diagnostics and a model section', () => {
+    for (const f of ['003-github-kvm-example-aout-trace-pipe.txt', '019-kvm-list-2023-ept-violation-deadlock-flowed.txt', '027-kvm-list-2023-arm64-nv-kvm-exit-hsr-ec-wrapped.txt']) {
+      const r = cli(['analyze', fixture('public', f)]);
+      expect(r.code).toBe(0);
+      const long = r.stdout.split('\n').filter((l) => [...l].length > 100);
+      expect(long, f).toEqual([]);
+    }
+  });
+});
