@@ -170,6 +170,13 @@ function render(a, results, tracedat) {
     try {
       const t = JSON.parse(tracedat);
       if (t.speedup) L.push('', `Reading trace.dat: ${t.speedup}× the speed of \`trace-cmd report\` (target ≥ 2×: ${t.speedup >= 2 ? 'met' : '**not met**'}).`);
+      if (t.endToEndSpeedup) {
+        L.push(
+          `End to end: \`exitlens analyze trace.dat\` ${(t.analyzeTraceDat.medianMs / 1000).toFixed(1)} s vs ` +
+            `\`trace-cmd report trace.dat | exitlens analyze -\` ${(t.traceCmdReportPipeAnalyze.medianMs / 1000).toFixed(1)} s ` +
+            `(${t.endToEndSpeedup}×), and \`trace-cmd report\` alone ${(t.traceCmdReport.medianMs / 1000).toFixed(1)} s.`,
+        );
+      }
     } catch {
       /* not JSON: printed as is above */
     }

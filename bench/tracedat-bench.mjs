@@ -92,6 +92,26 @@ if (!probe.error) {
   tc = { medianMs: Math.round(ms), eventsPerSec: Math.round((events / ms) * 1000), runs: times.map(Math.round) };
 }
 
+// End to end: `exitlens analyze trace.dat` (the whole pipeline, read from the binary) versus the text route a user
+// without binary support takes, `trace-cmd report | exitlens analyze -`.
+const cli = join(dist, 'cli', 'index.js');
+function wall(cmd, argv, n) {
+  const times = [];
+  for (let r = 0; r < n; r++) {
+    const t0 = process.hrtime.bigint();
+    const res = spawnSync(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (res.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited with ${res.status}: ${res.stderr}`);
+  }
+  return { medianMs: Math.round(median(times)), runs: times.map(Math.round) };
+}
+const e2eRuns = Math.max(1, Math.min(runs, 3));
+const analyzeDat = wall(process.execPath, [cli, 'analyze', '--json', '--no-model', file], e2eRuns);
+const pipe =
+  tc === null
+    ? null
+    : wall('bash', ['-o', 'pipefail', '-c', `trace-cmd report -i '${file}' | '${process.execPath}' '${cli}' analyze --json --no-model -`], e2eRuns);
+
 const result = {
   bench: 'tracedat',
   file: keep ? file : undefined,
@@ -100,6 +120,9 @@ const result = {
   exitlens: { medianMs: Math.round(ourMs), eventsPerSec: Math.round((events / ourMs) * 1000), runs: ourTimes.map(Math.round) },
   traceCmdReport: tc,
   speedup: tc === null ? null : Math.round((tc.medianMs / ourMs) * 100) / 100,
+  analyzeTraceDat: analyzeDat,
+  traceCmdReportPipeAnalyze: pipe,
+  endToEndSpeedup: pipe === null ? null : Math.round((pipe.medianMs / analyzeDat.medianMs) * 100) / 100,
   target: '>= 2x faster than trace-cmd report',
 };
 console.log(JSON.stringify(result));
