@@ -134,11 +134,11 @@ class Session {
     const c = classifyRoundTrip(rt.exit, rt.children, this.isaHint());
     const u = this.unit(rt.thread, c, rt.durNs, rt.kernelNs, rt.vmmNs, {
       isa: rt.exit.isa,
-      raw: rt.exit.rawReason,
+      // arm64 rows are named by the exception class (IRQ exits are grouped by type in the summary).
+      raw: rt.exit.isa === 'arm64' && rt.exit.arm64 !== undefined ? rt.exit.arm64.ecName : rt.exit.rawReason,
       code: rt.exit.exitCode,
       arm64Type: rt.exit.arm64?.type ?? '',
     });
-    if (rt.exit.isa === 'arm64' && rt.exit.arm64 !== undefined && u.rawReason !== null) u.rawReason.raw = rt.exit.arm64.ecName;
     this.classified++;
     this.summarizer.add(u);
     this.opts.onUnit?.(u, rt);
@@ -208,17 +208,7 @@ class Session {
       this.diag.add('ticks_without_clock_rate');
       notes.push('Timestamps are raw counter ticks (x86-tsc/counter clock): durations are in ticks. Pass --tsc-ghz to convert.');
     }
-    const all = this.summarizer.classAccumulators(false);
-    let p50 = Number.NaN;
-    {
-      const merged = [...all.values()];
-      if (merged.length > 0) {
-        const acc = merged[0]!;
-        const m = new (acc.constructor as new (q: number) => typeof acc)(acc.quantum);
-        for (const a of merged) m.merge(a);
-        p50 = m.stats()?.p50Ns ?? Number.NaN;
-      }
-    }
+    const p50 = this.summarizer.overallLatency()?.stats()?.p50Ns ?? Number.NaN;
     const res = ts.resolutionNs;
     if (res !== null && res >= 1000 && Number.isFinite(p50) && p50 < 20 * res) {
       this.diag.add('coarse_timestamps');

@@ -106,6 +106,16 @@ export class Summarizer {
     return out;
   }
 
+  /** Latency of all classified round trips together (one accumulator, no per-class copies). */
+  overallLatency(): StatAccumulator | null {
+    let all: StatAccumulator | null = null;
+    for (const row of this.byClass.values()) {
+      all ??= new StatAccumulator(row.lat.quantum);
+      all.merge(row.lat);
+    }
+    return all;
+  }
+
   add(u: ClassifiedUnit): void {
     if (this.quantum === null) this.quantum = Math.max(1, this.quantumOf());
     const q = this.quantum;
