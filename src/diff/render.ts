@@ -3,7 +3,7 @@
  * (schema `exitlens/diff@1`). Computes nothing.
  */
 import { formatDuration, type TimeUnit } from '../model/units.js';
-import { PLAIN, type Style } from '../report/text.js';
+import { PLAIN, cutLeft, type Style } from '../report/text.js';
 import type { DiffInput, DiffResult, DiffRow } from './compare.js';
 
 function signedPct(x: number | null): string {
@@ -30,7 +30,8 @@ function describeInput(label: string, d: DiffInput, unit: TimeUnit): string {
   const what = d.source === 'saved' ? 'saved analysis' : 'trace';
   const win = d.windowSec !== null ? ` · ${formatDuration(d.windowSec * 1e9, unit)}` : '';
   const n = d.mode === 'accesses' ? `${d.classified} accesses (no kvm_exit/kvm_entry: no latency)` : `${d.classified} round trips`;
-  return `${label} ${d.files.join(', ')} (${what} · ${n}${win})`;
+  const tail = ` (${what} · ${n}${win})`;
+  return `${label} ${cutLeft(d.files.join(', '), Math.max(24, 100 - [...label].length - 1 - [...tail].length))}${tail}`;
 }
 
 function verdictText(r: DiffRow, st: Style): string {

@@ -9,7 +9,7 @@ import { DEFAULT_MODEL } from '../costmodel/builtin.js';
 import { rowNs, unitLabel, unitToNs } from '../costmodel/convert.js';
 import { COMPONENT_LABELS, type FitResult } from '../costmodel/fit.js';
 import type { CostModel, Transition } from '../costmodel/types.js';
-import { PLAIN, pct, wrap, type Style } from './text.js';
+import { PLAIN, cutLeft, pct, wrap, type Style } from './text.js';
 
 const d = (v: number | null | undefined, unit: TimeUnit = 'ns'): string => formatDuration(v ?? null, unit);
 
@@ -239,7 +239,7 @@ export function renderModelShow(m: CostModel, transition: Transition, st: Style 
 /** `exitlens model fit`. */
 export function renderFit(fit: FitResult, files: string[], st: Style = PLAIN): string {
   const L: string[] = [];
-  L.push(st.bold(`Component fit — ${files.join(', ')}`));
+  L.push(st.bold(`Component fit — ${cutLeft(files.join(', '), 100 - 16)}`));
   L.push(
     `Least squares over ${fit.n} round trips (host basis, kvm_exit → kvm_entry); rank ${fit.rank}; ` +
       `residual sd ${d(fit.residualSdNs)}`,

@@ -46,6 +46,12 @@ function cut(s: string, w: number): string {
   return s.length <= w ? s : `${s.slice(0, w - 1)}…`;
 }
 
+/** Keeps the end of a path (the file name is what tells inputs apart) when the title would pass the width. */
+export function cutLeft(s: string, w: number): string {
+  const chars = [...s];
+  return chars.length <= w ? s : `…${chars.slice(chars.length - (w - 1)).join('')}`;
+}
+
 interface Col<T> {
   head: string;
   width: number;
@@ -97,7 +103,8 @@ export function renderText(a: Analysis, opts: TextOptions = {}): string {
   const inp = a.input;
   const res =
     unit === 'ticks' ? 'raw ticks' : inp.timestampResolutionNs === null ? 'no timestamps' : `${d(inp.timestampResolutionNs)} timestamps`;
-  L.push(st.bold(`exitlens ${a.tool.version} — ${inp.files.join(', ')}`));
+  const head = `exitlens ${a.tool.version} — `;
+  L.push(st.bold(head + cutLeft(inp.files.join(', '), 100 - [...head].length)));
   L.push(
     `${inp.format} · ${inp.lines} lines · ${inp.events} events · ${res} · ISA ${inp.isa}` +
       (inp.spanNs !== null ? ` · span ${d(inp.spanNs)}` : ''),

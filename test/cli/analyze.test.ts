@@ -1,5 +1,7 @@
 /** The CLI as a user runs it: exit codes, stdin, gzip, JSON schema, help. Runs the built dist/ (npm test builds). */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { cli, fixture } from '../helpers.js';
@@ -111,5 +113,17 @@ describe('terminal width', () => {
       const long = r.stdout.split('\n').filter((l) => [...l].length > 100);
       expect(long, f).toEqual([]);
     }
+  });
+
+  it('a long input path is cut from the left, keeping the file name', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'exitlens-')), 'a-directory-name-long-enough-to-push-the-title-line-of-the-report-past-one-hundred-columns');
+    mkdirSync(dir);
+    const f = join(dir, '003.txt');
+    copyFileSync(fixture('public', '003-github-kvm-example-aout-trace-pipe.txt'), f);
+    const r = cli(['analyze', f]);
+    expect(r.code).toBe(0);
+    const title = r.stdout.split('\n')[0] ?? '';
+    expect([...title].length).toBeLessThanOrEqual(100);
+    expect(title).toMatch(/^exitlens \S+ — ….*past-one-hundred-columns\/003\.txt$/);
   });
 });
