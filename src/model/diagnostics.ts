@@ -72,6 +72,11 @@ const MAX_SAMPLES = 5;
 /** Samples are cut to this many characters so a 1 GB line cannot end up in a report. */
 const SAMPLE_CHARS = 160;
 
+export interface DiagnosticsState {
+  counts: [DiagnosticCode, number][];
+  samples: [DiagnosticCode, DiagnosticSample[]][];
+}
+
 export class Diagnostics {
   private readonly counts = new Map<DiagnosticCode, number>();
   private readonly samples = new Map<DiagnosticCode, DiagnosticSample[]>();
@@ -113,6 +118,22 @@ export class Diagnostics {
 
   count(code: DiagnosticCode): number {
     return this.counts.get(code) ?? 0;
+  }
+
+  /** Counts and samples as plain data (worker threads post it). */
+  toState(): DiagnosticsState {
+    return { counts: [...this.counts], samples: [...this.samples] };
+  }
+
+  /**
+   * Merge a worker's state; its line numbers count from the start of its byte range, so `lineOffset` (the lines
+   * before the range) is added to every sample of file `fileIndex`.
+   */
+  mergeState(st: DiagnosticsState, lineOffset: number): void {
+    const o = new Diagnostics(this.fileNames);
+    for (const [code, n] of st.counts) o.counts.set(code, n);
+    for (const [code, list] of st.samples) o.samples.set(code, list.map((x) => ({ ...x, line: x.line + lineOffset })));
+    this.merge(o);
   }
 
   /** Merge another sink (a worker's) into this one; samples keep the earliest by (file, line). */

@@ -13,6 +13,16 @@ import type { TimeUnit } from '../model/units.js';
 
 const POW10 = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
 
+/** What a worker's parser learnt about time (posted to the main thread). */
+export interface TimestampState {
+  resolutionNs: number | null;
+  sawTicks: boolean;
+  sawFraction: boolean;
+  last: string | null;
+  minTs: number;
+  maxTs: number;
+}
+
 export class TimestampParser {
   private baseHi: number | null = null;
   /** Smallest step seen, in ns (fractional forms) — 1000 for µs text. */
@@ -144,6 +154,40 @@ export class TimestampParser {
   /** The unit of parsed values: ticks only for integer timestamps without a clock rate. */
   get timeUnit(): TimeUnit {
     return this.sawTicks && !this.sawFraction && this.tscGhz === null ? 'ticks' : 'ns';
+  }
+
+  /** The whole second every value is rebased on (null before the first timestamp). */
+  get base(): number | null {
+    return this.baseHi;
+  }
+
+  /** Take the main thread's time base (a worker reading a byte range in the middle of the input). */
+  setBase(hi: number): void {
+    this.baseHi = hi;
+  }
+
+  toState(): TimestampState {
+    return {
+      resolutionNs: this.resolutionNs,
+      sawTicks: this.sawTicks,
+      sawFraction: this.sawFraction,
+      last: this.lastText,
+      minTs: this.minTs,
+      maxTs: this.maxTs,
+    };
+  }
+
+  /** Fold in what a worker saw after this parser's input (its range follows). */
+  mergeState(o: TimestampState): void {
+    if (o.resolutionNs !== null && (this.resolutionNs === null || o.resolutionNs < this.resolutionNs)) this.resolutionNs = o.resolutionNs;
+    this.sawTicks ||= o.sawTicks;
+    this.sawFraction ||= o.sawFraction;
+    if (o.last !== null) {
+      this.last = o.last;
+      this.lastBuf = null;
+    }
+    if (o.minTs < this.minTs) this.minTs = o.minTs;
+    if (o.maxTs > this.maxTs) this.maxTs = o.maxTs;
   }
 
   /** Convert an absolute user time in seconds ("2858.2") to the rebased scale; null before the first timestamp. */

@@ -10,7 +10,7 @@ import type { ThreadInfo } from '../pair/round-trips.js';
 import { canonicalizeReason } from '../parse/exit-reasons.js';
 import { unknownWithoutUserspaceExits, type DeviceRef } from '../classify/classify.js';
 import { mmioDeviceName, pioDeviceName } from '../classify/devices.js';
-import { StatAccumulator } from './accumulator.js';
+import { StatAccumulator, type StatState } from './accumulator.js';
 
 /** Distinct devices kept as rows; beyond this, accesses are merged into one "other" row (memory stays bounded). */
 export const MAX_DEVICES = 4096;
@@ -65,6 +65,51 @@ class Row {
   }
 }
 
+interface RowState {
+  count: number;
+  lat: StatState;
+  kernel: StatState;
+  vmm: StatState;
+  classes: [string, number][];
+  evidence: [string, number][];
+  sizes: [number, number][];
+}
+
+function rowState(r: Row): RowState {
+  return {
+    count: r.count,
+    lat: r.lat.toState(),
+    kernel: r.kernel.toState(),
+    vmm: r.vmm.toState(),
+    classes: [...r.classes],
+    evidence: [...r.evidence],
+    sizes: [...r.sizes],
+  };
+}
+
+function rowFromState(st: RowState): Row {
+  const r = new Row(st.lat.quantum, st.lat.bins !== null);
+  r.count = st.count;
+  r.lat.merge(StatAccumulator.fromState(st.lat));
+  r.kernel.merge(StatAccumulator.fromState(st.kernel));
+  r.vmm.merge(StatAccumulator.fromState(st.vmm));
+  for (const [k, v] of st.classes) r.classes.set(k, v);
+  for (const [k, v] of st.evidence) r.evidence.set(k, v);
+  for (const [k, v] of st.sizes) r.sizes.set(k, v);
+  return r;
+}
+
+/** A summarizer as plain data (structured-clone safe): what a worker thread posts back. */
+export interface SummarizerState {
+  quantum: number | null;
+  total: number;
+  overflow: number;
+  byClass: [string, RowState][];
+  byReason: { row: RowState; key: NonNullable<ClassifiedUnit['rawReason']> }[];
+  byThread: [string, RowState, ThreadInfo][];
+  byDevice: [number, RowState, DeviceRef | null][];
+}
+
 function inc(m: Map<string, number>, k: string, n = 1): void {
   m.set(k, (m.get(k) ?? 0) + n);
 }
@@ -93,6 +138,78 @@ export class Summarizer {
 
   /** `quantum`: called once, at the first unit, for the timestamp step in ns (1000 for µs text). */
   constructor(private readonly quantumOf: () => number) {}
+
+  /** The sample quantum in ns, fixed at the first unit (null before it). */
+  get sampleQuantum(): number | null {
+    return this.quantum;
+  }
+
+  /** Fix the quantum before the first unit (worker threads take the main thread's). */
+  setQuantum(q: number): void {
+    this.quantum ??= Math.max(1, q);
+  }
+
+  toState(): SummarizerState {
+    return {
+      quantum: this.quantum,
+      total: this.total,
+      overflow: this.deviceOverflow + this.reasonOverflow + this.threadOverflow,
+      byClass: [...this.byClass].map(([k, r]) => [k, rowState(r)]),
+      byReason: [...this.byReason.values()].flat().map(({ row, key }) => ({ row: rowState(row), key })),
+      byThread: [...this.byThread].map(([k, { row, info }]) => [k, rowState(row), info]),
+      byDevice: [...this.byDevice].map(([k, { row, dev }]) => [k, rowState(row), dev]),
+    };
+  }
+
+  /**
+   * Would merging `o` keep every row limit without merging rows into an overflow row? (Which keys overflow
+   * depends on arrival order, so the parallel path only merges when none would; otherwise it re-reads the range.)
+   */
+  canMerge(o: SummarizerState): boolean {
+    if (o.overflow > 0 || this.deviceOverflow + this.reasonOverflow + this.threadOverflow > 0) return false;
+    const newKeys = <K>(m: Map<K, unknown>, keys: K[]): number => new Set(keys.filter((k) => !m.has(k))).size;
+    return (
+      this.byReason.size + newKeys(this.byReason, o.byReason.map((r) => r.key.raw)) <= MAX_REASONS &&
+      this.byThread.size + newKeys(this.byThread, o.byThread.map((t) => t[0])) <= MAX_THREADS &&
+      this.byDevice.size + newKeys(this.byDevice, o.byDevice.map((d) => d[0])) <= MAX_DEVICES
+    );
+  }
+
+  /** Add a worker's rows (check `canMerge` first). `infoOf` gives the main thread's record of each vCPU thread. */
+  merge(o: SummarizerState, infoOf: (key: string) => ThreadInfo | undefined): void {
+    if (o.total === 0) return;
+    if (o.quantum !== null) this.setQuantum(o.quantum);
+    this.total += o.total;
+    for (const [k, st] of o.byClass) {
+      const r = rowFromState(st);
+      const into = this.byClass.get(k);
+      if (into === undefined) this.byClass.set(k, r);
+      else into.merge(r);
+    }
+    for (const { row, key } of o.byReason) {
+      let list = this.byReason.get(key.raw);
+      if (list === undefined) {
+        list = [];
+        this.byReason.set(key.raw, list);
+      }
+      const r = rowFromState(row);
+      const into = list.find((x) => x.key.isa === key.isa && x.key.code === key.code && x.key.arm64Type === key.arm64Type);
+      if (into === undefined) list.push({ row: r, key: { ...key } });
+      else into.row.merge(r);
+    }
+    for (const [k, st, info] of o.byThread) {
+      const r = rowFromState(st);
+      const into = this.byThread.get(k);
+      if (into === undefined) this.byThread.set(k, { row: r, info: infoOf(k) ?? info });
+      else into.row.merge(r);
+    }
+    for (const [k, st, dev] of o.byDevice) {
+      const r = rowFromState(st);
+      const into = this.byDevice.get(k);
+      if (into === undefined) this.byDevice.set(k, { row: r, dev });
+      else into.row.merge(r);
+    }
+  }
 
   /** Per-class accumulators, for the cost-model comparison (exact samples, CDFs). */
   classAccumulators(relabelUnknown: boolean): Map<ClassName, StatAccumulator> {
@@ -134,7 +251,13 @@ export class Summarizer {
         this.byReason.set(rr.raw, list);
       }
       const key = rr;
-      let r = list.find((x) => x.key.isa === key.isa && x.key.code === key.code && x.key.arm64Type === key.arm64Type);
+      let r: { row: Row; key: NonNullable<ClassifiedUnit['rawReason']> } | undefined;
+      for (const x of list) {
+        if (x.key.isa === key.isa && x.key.code === key.code && x.key.arm64Type === key.arm64Type) {
+          r = x;
+          break;
+        }
+      }
       if (r === undefined) {
         r = { row: new Row(q, true), key: { ...key } };
         list.push(r);
@@ -251,7 +374,7 @@ export class Summarizer {
       histogram: row.lat.histogram(),
       classes: relabelMap(row.classes),
     }));
-    exitReasons.sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1));
+    exitReasons.sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : a.isa < b.isa ? -1 : 1));
 
     const vcpus: VcpuRow[] = [...this.byThread.values()].map(({ row, info }) => ({
       thread: threadLabel(info),
@@ -262,7 +385,11 @@ export class Summarizer {
       ...statsRow(row, total, totalTime),
       classes: relabelMap(row.classes),
     }));
-    vcpus.sort((a, b) => (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : a.vcpu - b.vcpu || a.tid - b.tid));
+    vcpus.sort(
+      (a, b) =>
+        (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : a.vcpu - b.vcpu || a.tid - b.tid) ||
+        (a.thread < b.thread ? -1 : a.thread > b.thread ? 1 : 0),
+    );
 
     const devices: DeviceRow[] = [...this.byDevice.values()].map(({ row, dev }) => {
       const sizes: Record<string, number> = {};
