@@ -13,6 +13,15 @@ import { ALL_CLASSES, type ClassName } from '../model/classes.js';
 import { DIAGNOSTIC_CODES, SEVERITIES, type DiagnosticCode, type Severity } from '../model/diagnostics.js';
 import type { Isa } from '../model/events.js';
 
+/**
+ * Default relative tolerance of generated latency bounds (±25 %). A committed trace gives the same numbers on every
+ * run, so the bounds matter only when the trace is re-recorded or the statistics change: a quarter leaves room for
+ * run-to-run variation of a re-recorded workload, while a change of path moves a median by a multiple (in
+ * fixtures/public/020 the kernel phase of a VMM-handled port I/O is 3 µs of its 55 µs). Set per file
+ * (`"tolerance"`) or per run (`--tolerance`).
+ */
+export const DEFAULT_TOLERANCE = 0.25;
+
 export const EXPECTATION_SCHEMA_ID = 'https://exitlens.dev/schema/expectation@1.json';
 
 export type Range = number | { min?: number; max?: number };

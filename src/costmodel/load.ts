@@ -22,8 +22,8 @@
  * ghz, clockAssumed, note, n, ci95Ns}], "components": [...]}` — what `exitlens model fit -o x.json` writes.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, extname } from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
 import type { Basis } from '../model/analysis.js';
 import { ALL_CLASSES, isClassName, type ClassName } from '../model/classes.js';
 import { FileFormatError, UsageError } from '../model/errors.js';
@@ -61,6 +61,15 @@ interface RawRow {
 interface ModelDefaults {
   source: string;
   clockGhz: number | null;
+}
+
+type CsvSync = typeof import('csv-parse/sync');
+let csvModule: CsvSync | null = null;
+/** csv-parse, loaded on the first CSV model (its CommonJS build, the same code): built-in models and JSON files do
+ *  not need it, and every `analyze` run loads this module (CLI start-up, issue #5). */
+function csvSync(): CsvSync {
+  csvModule ??= createRequire(import.meta.url)('csv-parse/sync') as CsvSync;
+  return csvModule;
 }
 
 /** Resolve `--model NAME|FILE`: a built-in name, else a file path. */
@@ -114,7 +123,7 @@ export function parseModelCsv(text: string, file: string): CostModel {
   let records: { record: Record<string, string>; info: { lines: number }; raw: string }[];
   let header: string[] = [];
   try {
-    records = parseCsv(text, {
+    records = csvSync().parse(text, {
       comment: '#',
       columns: (h: string[]) => {
         header = h.map((c) => c.trim());

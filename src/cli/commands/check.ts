@@ -3,16 +3,12 @@
  * Prints one line per failed assertion (observed vs expected); exit 0 all passed, 1 an assertion failed, 2 an
  * input was unusable. `--update` writes the observed values into the files; `--junit FILE` writes JUnit XML; in
  * GitHub Actions failures become annotations and a summary goes to $GITHUB_STEP_SUMMARY.
+ * The checker (Ajv, yaml, the pipeline) loads inside the handler (CLI start-up, issue #5).
  */
 import { writeFile } from 'node:fs/promises';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { writeGithub } from '../../check/github.js';
-import { renderJunit } from '../../check/junit.js';
-import { renderFileResult, summaryLine } from '../../check/report.js';
-import { exitCodeOf, runCheck } from '../../check/run.js';
-import { DEFAULT_TOLERANCE } from '../../check/update.js';
+import { DEFAULT_TOLERANCE } from '../../check/schema.js';
 import { EXIT_USAGE, out, reportError } from '../common.js';
-import { terminalStyle } from '../style.js';
 
 interface Args {
   files: string[];
@@ -58,6 +54,14 @@ export const checkCommand: CommandModule<object, Args> = {
         process.exitCode = EXIT_USAGE;
         return;
       }
+      const [{ writeGithub }, { renderJunit }, { renderFileResult, summaryLine }, { exitCodeOf, runCheck }, { terminalStyle }] =
+        await Promise.all([
+          import('../../check/github.js'),
+          import('../../check/junit.js'),
+          import('../../check/report.js'),
+          import('../../check/run.js'),
+          import('../style.js'),
+        ]);
       const st = terminalStyle(process.stdout);
       const pending: Promise<void>[] = [];
       const run = await runCheck(a.files, {

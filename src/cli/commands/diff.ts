@@ -2,14 +2,12 @@
  * `exitlens diff <before> <after>`: per mechanism and exit reason, the change in count, rate, median and p99, with
  * a Mann–Whitney U test on the latency histograms (src/diff/). Inputs are traces or saved `analyze --json` output.
  * `--fail-on-regression PERCENT` exits 1 when a row got significantly slower by more than PERCENT (median).
+ * The loader (the pipeline) and the renderers load inside the handler (CLI start-up, issue #5).
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { DEFAULT_ALPHA, diffAnalyses } from '../../diff/compare.js';
-import { loadAnalysis } from '../../diff/load.js';
-import { renderDiffJson, renderDiffText } from '../../diff/render.js';
+import { DEFAULT_ALPHA } from '../../diff/compare.js';
 import { UsageError } from '../../model/errors.js';
 import { analyzeOptionsOf, EXIT_CHECK_FAILED, EXIT_OK, out, reportError, withInputOptions, type InputArgs } from '../common.js';
-import { terminalStyle } from '../style.js';
 
 interface Args extends InputArgs {
   before: string;
@@ -49,6 +47,12 @@ export const diffCommand: CommandModule<object, Args> = {
       const threshold = a['fail-on-regression'];
       if (threshold !== undefined && !(threshold >= 0)) throw new UsageError('--fail-on-regression takes a percentage ≥ 0, e.g. 10');
       if (!(a.alpha > 0 && a.alpha < 1)) throw new UsageError('--alpha takes a probability between 0 and 1, e.g. 0.05');
+      const [{ diffAnalyses }, { loadAnalysis }, { renderDiffJson, renderDiffText }, { terminalStyle }] = await Promise.all([
+        import('../../diff/compare.js'),
+        import('../../diff/load.js'),
+        import('../../diff/render.js'),
+        import('../style.js'),
+      ]);
       const opts = analyzeOptionsOf(a);
       const given = optionsGiven(a);
       const before = await loadAnalysis([a.before], opts, given);

@@ -1,13 +1,12 @@
 /**
  * `exitlens export <files..>`: one row per classified round trip (or access), streamed as CSV or JSON Lines —
  * for plotting and ad-hoc analysis elsewhere. Rows are written as round trips complete; nothing is kept.
+ * The pipeline loads inside the handler (CLI start-up, issue #5).
  */
 import { createWriteStream } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { analyzeFiles } from '../../analyze.js';
 import type { AccessGroup } from '../../pair/accesses.js';
 import type { RoundTrip } from '../../pair/round-trips.js';
-import { csvCell } from '../../report/csv.js';
 import type { ClassifiedUnit } from '../../stats/summarize.js';
 import { analyzeOptionsOf, EXIT_OK, reportError, withInputOptions, type InputArgs } from '../common.js';
 
@@ -72,6 +71,7 @@ export const exportCommand: CommandModule<object, Args> = {
   handler: async (a: ArgumentsCamelCase<Args>) => {
     const stream = a.output !== undefined ? createWriteStream(a.output) : process.stdout;
     try {
+      const [{ analyzeFiles }, { csvCell }] = await Promise.all([import('../../analyze.js'), import('../../report/csv.js')]);
       if (!a.jsonl) stream.write(`${EXPORT_COLUMNS.join(',')}\n`);
       let buf: string[] = [];
       const flush = () => {

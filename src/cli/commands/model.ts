@@ -2,19 +2,25 @@
  * `exitlens model list | show NAME|FILE | fit <files..>`: the built-in cost models with their sources, one model
  * in detail (values converted to both bases), and a model of this host fitted from a calibration trace
  * (src/costmodel/fit.ts), written as a file that `analyze --model FILE` reads.
+ * Model loading (csv-parse), the fitter, the pipeline and the renderers load inside the handlers (CLI start-up, issue #5).
  */
 import { writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { analyzeFiles } from '../../analyze.js';
 import { BUILTIN_MODELS, DEFAULT_TRANSITION } from '../../costmodel/builtin.js';
-import { FitCollector, fitComponents, modelFromFit } from '../../costmodel/fit.js';
-import { loadModel, serializeModelCsv, serializeModelJson } from '../../costmodel/load.js';
 import type { Transition } from '../../costmodel/types.js';
 import { UsageError } from '../../model/errors.js';
-import { renderFit, renderModelList, renderModelShow } from '../../report/model.js';
-import { terminalStyle } from '../style.js';
 import { analyzeOptionsOf, EXIT_OK, out, reportError, withInputOptions, type InputArgs } from '../common.js';
+
+/** The modules `model` subcommands run with, loaded on first use. */
+async function modelModules() {
+  const [load, report, style] = await Promise.all([
+    import('../../costmodel/load.js'),
+    import('../../report/model.js'),
+    import('../style.js'),
+  ]);
+  return { ...load, ...report, ...style };
+}
 
 function transitionOf(ns: number | undefined, fallback: Transition | null): Transition {
   if (ns === undefined) return fallback ?? DEFAULT_TRANSITION;
@@ -28,6 +34,7 @@ const listCommand: CommandModule<object, { json: boolean }> = {
   builder: (y: Argv) => y.option('json', { type: 'boolean', default: false, describe: 'print as JSON' }) as unknown as Argv<{ json: boolean }>,
   handler: async (a) => {
     try {
+      const { renderModelList, serializeModelJson, terminalStyle } = await modelModules();
       if (a.json) await out(`${JSON.stringify(BUILTIN_MODELS.map((m) => JSON.parse(serializeModelJson(m))), null, 2)}\n`);
       else await out(renderModelList(BUILTIN_MODELS, terminalStyle(process.stdout)));
       process.exitCode = EXIT_OK;
@@ -53,6 +60,7 @@ const showCommand: CommandModule<object, ShowArgs> = {
       .option('transition-ns', { type: 'number', describe: 'hardware exit+entry cost for the host-basis column' }) as unknown as Argv<ShowArgs>,
   handler: async (a: ArgumentsCamelCase<ShowArgs>) => {
     try {
+      const { loadModel, renderModelShow, serializeModelJson, terminalStyle } = await modelModules();
       const m = loadModel(a.name);
       if (a.json) await out(serializeModelJson(m));
       else await out(renderModelShow(m, transitionOf(a['transition-ns'], m.transition), terminalStyle(process.stdout)));
@@ -86,6 +94,8 @@ const fitCommand: CommandModule<object, FitArgs> = {
     try {
       const files = a.files.length > 0 ? a.files : ['-'];
       const transition = transitionOf(a['transition-ns'], null);
+      const [{ analyzeFiles }, { FitCollector, fitComponents, modelFromFit }, { renderFit, serializeModelCsv, serializeModelJson, terminalStyle }] =
+        await Promise.all([import('../../analyze.js'), import('../../costmodel/fit.js'), modelModules()]);
       const collector = new FitCollector();
       const run = await analyzeFiles(files, { ...analyzeOptionsOf(a), onUnit: collector.onUnit });
       const fit = fitComponents(collector, run.relabelUnknown, transition);
