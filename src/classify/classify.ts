@@ -16,9 +16,27 @@
  *   8. kvm_msr / MSR exits → msr; kvm_cpuid / CPUID → cpuid; then the exit reason's category.
  * "-kernel" results are provisional: when the whole trace holds no kvm_userspace_exit event, nothing could have
  * shown a VMM hand-off, and the summary relabels them "-unknown" (see `unknownWithoutUserspaceExits`).
+ *
+ * Speed (issue #5): a busy trace repeats a few dozen (exit reason, evidence) combinations millions of times, so
+ * `classifyRoundTrip` memoizes the result per combination. The key needs no string or array per round trip: the
+ * exit reason's entry is found by its printed name (then ISA / code), the evidence is a bit mask gathered in one
+ * pass over the children plus a small integer for the userspace-exit reason. A hit returns the cached
+ * classification (frozen, shared) or, when the round trip names a device, a fresh one with that device. Every memo
+ * is bounded (garbage reasons cannot grow memory); past a bound the uncached rules run, with the same result.
+ * test/classify/cache.test.ts holds the cached path to the pre-cache implementation over every fixture.
  */
 import type { ClassName } from '../model/classes.js';
-import type { AccessEvent, Isa, KvmExit, KvmUserspaceExit, TraceEvent } from '../model/events.js';
+import type {
+  AccessEvent,
+  Isa,
+  KvmExit,
+  KvmFastMmio,
+  KvmHypercall,
+  KvmMmio,
+  KvmPio,
+  KvmUserspaceExit,
+  TraceEvent,
+} from '../model/events.js';
 import { canonicalizeReason, decodeIoInfo, type CanonicalReason } from '../parse/exit-reasons.js';
 import { mmioDeviceName, pioDeviceName } from './devices.js';
 
@@ -246,97 +264,309 @@ function sig(parts: (string | false | null | undefined)[]): string {
   return parts.filter((p): p is string => typeof p === 'string' && p !== '').join('+');
 }
 
-/** Evidence signatures repeat: memoize by (reason, tags, userspace exit) so no string is built per round trip. */
-const sigMemo = new Map<string, Map<string, string>>();
-const SIG_MEMO_MAX = 4096;
-function sigOf(r: string, tags: readonly string[], u: string): string {
-  const tk = tags.length === 0 ? '' : tags.length === 1 ? tags[0]! : tags.join('+');
-  const k2 = `${tk}\u0000${u}`;
-  let m = sigMemo.get(r);
-  if (m === undefined) {
-    if (sigMemo.size >= SIG_MEMO_MAX) return sig([r, ...tags, u]);
-    m = new Map();
-    sigMemo.set(r, m);
+/** Classify one round trip (exit + the KVM events before its entry); memoized, see the header. */
+export function classifyRoundTrip(exit: KvmExit, children: readonly TraceEvent[], isaHint: Isa): Classification {
+  const entry = reasonEntryOf(exit, isaHint);
+  if (entry === null) return classifyRoundTripUncached(exit, children, isaHint);
+  // `gather` without the object: the first access of each kind, the first handing-off userspace exit, flag bits.
+  let fast: KvmFastMmio | null = null;
+  let mmio: KvmMmio | null = null;
+  let pio: KvmPio | null = null;
+  let hypercall: KvmHypercall | null = null;
+  let uexit: KvmUserspaceExit | null = null;
+  let mask = 0;
+  for (let i = 0; i < children.length; i++) {
+    const c = children[i]!;
+    switch (c.kind) {
+      case 'fast_mmio':
+        if (fast === null) fast = c;
+        break;
+      case 'mmio':
+        if (mmio === null) mmio = c;
+        break;
+      case 'pio':
+        if (pio === null) pio = c;
+        break;
+      case 'hypercall':
+        if (hypercall === null) hypercall = c;
+        break;
+      case 'msr':
+        mask |= EV_MSR;
+        break;
+      case 'cpuid':
+        mask |= EV_CPUID;
+        break;
+      case 'page_fault':
+        mask |= EV_PAGE_FAULT;
+        break;
+      case 'emulate_insn':
+        mask |= EV_EMULATE;
+        break;
+      case 'userspace_exit':
+        // `restart` (-EINTR) is not a hand-off: KVM_RUN was interrupted by a signal.
+        if (uexit === null && c.reason !== 'restart') uexit = c;
+        break;
+      default:
+        break;
+    }
   }
-  let v = m.get(k2);
-  if (v === undefined) {
-    v = sig([r, ...tags, u]);
-    if (m.size < SIG_MEMO_MAX) m.set(k2, v);
+  if (fast !== null) mask |= EV_FAST;
+  if (mmio !== null) mask |= EV_MMIO;
+  if (pio !== null) mask |= EV_PIO;
+  if (hypercall !== null) mask |= hypercall.flavor === 'kvm' ? EV_HC_KVM : hypercall.flavor === 'hyperv' ? EV_HC_HV : EV_HC_XEN;
+  if (entry.cat === 'npf' && npfReservedBit(exit.info1)) mask |= EV_RSVD;
+  let key = mask;
+  if (uexit !== null) {
+    const id = uexitId(uexit.reason);
+    if (id === 0) return classifyRoundTripUncached(exit, children, isaHint);
+    key += id * EV_KEYS;
   }
-  return v;
+  let hit = entry.byEvidence.get(key);
+  if (hit === undefined) {
+    if (entry.byEvidence.size >= EVIDENCE_MEMO_MAX) return classifyRoundTripUncached(exit, children, isaHint);
+    const ev: Evidence = {
+      fast,
+      mmio,
+      pio,
+      hypercall,
+      msr: (mask & EV_MSR) !== 0,
+      cpuid: (mask & EV_CPUID) !== 0,
+      pageFault: (mask & EV_PAGE_FAULT) !== 0,
+      emulate: (mask & EV_EMULATE) !== 0,
+      uexit,
+    };
+    const base = classifyEvidence(ev, entry.cat, exit.info1);
+    const evidence = sig([entry.r, ...base.tags, uexit?.reason ?? '']);
+    hit = {
+      deviceFrom: base.deviceFrom,
+      plain: Object.freeze({ cls: base.cls, evidence, device: null, reason: entry.reason }),
+    };
+    entry.byEvidence.set(key, hit);
+  }
+  let device: DeviceRef | null;
+  switch (hit.deviceFrom) {
+    case null:
+      return hit.plain;
+    case 'fast':
+      device = deviceOfAccess(fast);
+      break;
+    case 'mmio':
+      device = deviceOfAccess(mmio);
+      break;
+    case 'pio':
+      device = deviceOfAccess(pio);
+      break;
+    case 'io':
+      device = ioDevice(entry.reason.isa, exit.info1);
+      if (device === null) return hit.plain;
+      break;
+  }
+  return { cls: hit.plain.cls, evidence: hit.plain.evidence, device, reason: entry.reason };
 }
 
-/** Classify one round trip (exit + the KVM events before its entry). */
-export function classifyRoundTrip(exit: KvmExit, children: readonly TraceEvent[], isaHint: Isa): Classification {
+/** The rules without the memo (past the memo bounds, and the reference the memoized path is tested against). */
+export function classifyRoundTripUncached(exit: KvmExit, children: readonly TraceEvent[], isaHint: Isa): Classification {
   const reason = canonicalOf(exit, isaHint);
   const r = reason.reason === '' ? '?' : reason.reason;
   const cat = reasonCategory(reason.isa, reason.reason, exit.arm64?.type);
   const ev = gather(children);
   const u = ev.uexit?.reason ?? '';
-  const base = classifyEvidence(ev, cat, reason.isa, exit.info1);
+  const base = classifyEvidence(ev, cat, exit.info1);
   return {
     cls: base.cls,
-    evidence: sigOf(r, base.tags, u),
-    device: base.device,
+    evidence: sig([r, ...base.tags, u]),
+    device: deviceFor(base.deviceFrom, ev, reason.isa, exit.info1),
     reason,
   };
+}
+
+// Evidence bits of the memo key (the userspace-exit reason's id is added above them, as id × EV_KEYS).
+const EV_FAST = 1 << 0;
+const EV_MMIO = 1 << 1;
+const EV_PIO = 1 << 2;
+/** Two bits: which hypercall event came first (kvm_hypercall / kvm_hv_hypercall / kvm_xen_hypercall); 0 = none. */
+const EV_HC_KVM = 1 << 3;
+const EV_HC_HV = 2 << 3;
+const EV_HC_XEN = 3 << 3;
+const EV_MSR = 1 << 5;
+const EV_CPUID = 1 << 6;
+const EV_PAGE_FAULT = 1 << 7;
+const EV_EMULATE = 1 << 8;
+/** SVM NPF with the RSVD bit in exitinfo1 (the only use of info1 that changes the class). */
+const EV_RSVD = 1 << 9;
+const EV_KEYS = 1 << 10;
+
+/** A memoized classification: the shared result without a device, and where a device comes from when there is one. */
+interface CachedClass {
+  deviceFrom: DeviceFrom;
+  plain: Classification;
+}
+
+/** One canonical exit reason with its category and its evidence memo. */
+interface ReasonEntry {
+  reason: CanonicalReason;
+  /** The reason as it starts the evidence signature ('?' for an empty name). */
+  r: string;
+  cat: ReasonCategory;
+  byEvidence: Map<number, CachedClass>;
+}
+
+/** Entries per printed reason: by ISA index without an exit code; keyed code × 4 + ISA index with one (trace.dat). */
+interface RawReasonSlots {
+  plain: (ReasonEntry | undefined)[];
+  coded: Map<number, ReasonEntry> | null;
+}
+
+/** Distinct exit reasons memoized; real traces have a few dozen, the bound only protects against garbage. */
+const REASON_ENTRIES_MAX = 4096;
+/** Evidence combinations per reason: a real reason shows a handful; 256 leaves room for odd traces. */
+const EVIDENCE_MEMO_MAX = 256;
+/** Userspace-exit reasons given ids (the KVM_EXIT_* table has ~40 names); others take the uncached path. */
+const UEXIT_IDS_MAX = 256;
+
+const ISA_INDEX: Record<Isa, number> = { vmx: 0, svm: 1, arm64: 2, unknown: 3 };
+const byRawReason = new Map<string, RawReasonSlots>();
+const byArm64Class = new Map<string, Map<string, ReasonEntry>>();
+let reasonEntries = 0;
+const uexitIds = new Map<string, number>();
+
+function uexitId(reason: string): number {
+  let id = uexitIds.get(reason);
+  if (id === undefined) {
+    if (uexitIds.size >= UEXIT_IDS_MAX) return 0;
+    id = uexitIds.size + 1;
+    uexitIds.set(reason, id);
+  }
+  return id;
+}
+
+function newEntry(reason: CanonicalReason, arm64Type: string | undefined): ReasonEntry {
+  reasonEntries++;
+  return {
+    reason,
+    r: reason.reason === '' ? '?' : reason.reason,
+    cat: reasonCategory(reason.isa, reason.reason, arm64Type),
+    byEvidence: new Map(),
+  };
+}
+
+/** The memo entry of an exit's reason, or null when it cannot be memoized (memo full, unusual exit shape). */
+function reasonEntryOf(exit: KvmExit, isaHint: Isa): ReasonEntry | null {
+  const arm = exit.arm64;
+  if (arm !== undefined) {
+    // arm64 exits are named by their exception class, and IRQ exits are interrupts whatever the class.
+    if (exit.isa !== 'arm64') return null;
+    let byType = byArm64Class.get(arm.ecName);
+    if (byType === undefined) {
+      if (reasonEntries >= REASON_ENTRIES_MAX) return null;
+      byType = new Map();
+      byArm64Class.set(arm.ecName, byType);
+    }
+    let e = byType.get(arm.type);
+    if (e === undefined) {
+      if (reasonEntries >= REASON_ENTRIES_MAX) return null;
+      e = newEntry(canonicalOf(exit, isaHint), arm.type);
+      byType.set(arm.type, e);
+    }
+    return e.reason.code === arm.ec ? e : null;
+  }
+  const isa = ISA_INDEX[exit.isa !== 'unknown' ? exit.isa : isaHint];
+  let slots = byRawReason.get(exit.rawReason);
+  if (slots === undefined) {
+    if (reasonEntries >= REASON_ENTRIES_MAX) return null;
+    slots = { plain: [undefined, undefined, undefined, undefined], coded: null };
+    byRawReason.set(exit.rawReason, slots);
+  }
+  if (exit.exitCode === null) {
+    let e = slots.plain[isa];
+    if (e === undefined) {
+      if (reasonEntries >= REASON_ENTRIES_MAX) return null;
+      e = newEntry(canonicalOf(exit, isaHint), undefined);
+      slots.plain[isa] = e;
+    }
+    return e;
+  }
+  const k = exit.exitCode * 4 + isa;
+  let e = slots.coded?.get(k);
+  if (e === undefined) {
+    if (reasonEntries >= REASON_ENTRIES_MAX) return null;
+    e = newEntry(canonicalOf(exit, isaHint), undefined);
+    (slots.coded ??= new Map()).set(k, e);
+  }
+  return e;
+}
+
+/** Forget every memoized classification (tests: a cold memo must classify like a warm one). */
+export function clearClassifyMemo(): void {
+  byRawReason.clear();
+  byArm64Class.clear();
+  uexitIds.clear();
+  reasonEntries = 0;
 }
 
 /** Classify an access group (no kvm_exit): the same rules without an exit reason. */
 export function classifyAccess(children: readonly TraceEvent[]): Classification {
   const ev = gather(children);
   const u = ev.uexit?.reason ?? '';
-  const base = classifyEvidence(ev, null, 'unknown', '');
-  return { cls: base.cls, evidence: sig([...base.tags, u]) || 'no-access', device: base.device, reason: null };
+  const base = classifyEvidence(ev, null, '');
+  return { cls: base.cls, evidence: sig([...base.tags, u]) || 'no-access', device: deviceFor(base.deviceFrom, ev, 'unknown', ''), reason: null };
 }
 
+/** Where a round trip's device comes from: its first access event of that kind, or the IO exit's info1. */
+type DeviceFrom = 'fast' | 'mmio' | 'pio' | 'io' | null;
+
+function deviceFor(from: DeviceFrom, ev: Evidence, isa: Isa, info1: string): DeviceRef | null {
+  switch (from) {
+    case 'fast':
+      return deviceOfAccess(ev.fast);
+    case 'mmio':
+      return deviceOfAccess(ev.mmio);
+    case 'pio':
+      return deviceOfAccess(ev.pio);
+    case 'io':
+      return ioDevice(isa, info1);
+    default:
+      return null;
+  }
+}
+
+function ioDevice(isa: Isa, info1: string): DeviceRef | null {
+  const io = decodeIoInfo(isa, info1);
+  return io === null ? null : { space: 'pio', address: io.port, write: io.write, size: io.size };
+}
+
+/** The rules (see the header); the device is named by its source so a memoized class can rebuild it per trip. */
 function classifyEvidence(
   ev: Evidence,
   cat: ReasonCategory | null,
-  isa: Isa,
   info1: string,
-): { cls: ClassName; tags: string[]; device: DeviceRef | null } {
+): { cls: ClassName; tags: string[]; deviceFrom: DeviceFrom } {
   const u = ev.uexit?.reason ?? '';
-  if (ev.fast !== null) return { cls: 'mmio-fast', tags: ['kvm_fast_mmio'], device: deviceOfAccess(ev.fast) };
-  if (ev.mmio !== null) {
-    return {
-      cls: u === 'KVM_EXIT_MMIO' ? 'mmio-vmm' : 'mmio-kernel',
-      tags: ['kvm_mmio'],
-      device: deviceOfAccess(ev.mmio),
-    };
-  }
-  if (ev.pio !== null) {
-    return { cls: u === 'KVM_EXIT_IO' ? 'pio-vmm' : 'pio-kernel', tags: ['kvm_pio'], device: deviceOfAccess(ev.pio) };
-  }
+  if (ev.fast !== null) return { cls: 'mmio-fast', tags: ['kvm_fast_mmio'], deviceFrom: 'fast' };
+  if (ev.mmio !== null) return { cls: u === 'KVM_EXIT_MMIO' ? 'mmio-vmm' : 'mmio-kernel', tags: ['kvm_mmio'], deviceFrom: 'mmio' };
+  if (ev.pio !== null) return { cls: u === 'KVM_EXIT_IO' ? 'pio-vmm' : 'pio-kernel', tags: ['kvm_pio'], deviceFrom: 'pio' };
   if (ev.hypercall !== null || cat === 'hypercall') {
     return {
       cls: VMM_HYPERCALL_EXITS.has(u) ? 'hypercall-vmm' : 'hypercall-kernel',
       tags: ev.hypercall !== null ? [hypercallTag(ev.hypercall)] : [],
-      device: null,
+      deviceFrom: null,
     };
   }
-  if (cat === 'io') {
-    const io = decodeIoInfo(isa, info1);
-    return {
-      cls: u === 'KVM_EXIT_IO' ? 'pio-vmm' : 'pio-kernel',
-      tags: [],
-      device: io === null ? null : { space: 'pio', address: io.port, write: io.write, size: io.size },
-    };
-  }
+  if (cat === 'io') return { cls: u === 'KVM_EXIT_IO' ? 'pio-vmm' : 'pio-kernel', tags: [], deviceFrom: 'io' };
   const npfMmio = cat === 'npf' && npfReservedBit(info1);
   if (cat === 'mmio' || npfMmio) {
-    return { cls: u === 'KVM_EXIT_MMIO' ? 'mmio-vmm' : 'mmio-unknown', tags: npfMmio ? ['RSVD'] : [], device: null };
+    return { cls: u === 'KVM_EXIT_MMIO' ? 'mmio-vmm' : 'mmio-unknown', tags: npfMmio ? ['RSVD'] : [], deviceFrom: null };
   }
-  if (u === 'KVM_EXIT_IO') return { cls: 'pio-vmm', tags: [], device: null };
-  if (u === 'KVM_EXIT_MMIO') return { cls: 'mmio-vmm', tags: [], device: null };
-  if (ev.msr || cat === 'msr') return { cls: 'msr', tags: ev.msr ? ['kvm_msr'] : [], device: null };
-  if (ev.cpuid || cat === 'cpuid') return { cls: 'cpuid', tags: ev.cpuid ? ['kvm_cpuid'] : [], device: null };
+  if (u === 'KVM_EXIT_IO') return { cls: 'pio-vmm', tags: [], deviceFrom: null };
+  if (u === 'KVM_EXIT_MMIO') return { cls: 'mmio-vmm', tags: [], deviceFrom: null };
+  if (ev.msr || cat === 'msr') return { cls: 'msr', tags: ev.msr ? ['kvm_msr'] : [], deviceFrom: null };
+  if (ev.cpuid || cat === 'cpuid') return { cls: 'cpuid', tags: ev.cpuid ? ['kvm_cpuid'] : [], deviceFrom: null };
   if (cat === null) {
-    if (u === 'KVM_EXIT_HLT') return { cls: 'hlt', tags: [], device: null };
-    return { cls: 'other', tags: ev.emulate ? ['kvm_emulate_insn'] : [], device: null };
+    if (u === 'KVM_EXIT_HLT') return { cls: 'hlt', tags: [], deviceFrom: null };
+    return { cls: 'other', tags: ev.emulate ? ['kvm_emulate_insn'] : [], deviceFrom: null };
   }
-  if (cat === 'exception' && ev.pageFault) return { cls: 'page-fault', tags: ['kvm_page_fault'], device: null };
-  return { cls: CATEGORY_CLASS[cat], tags: [], device: null };
+  if (cat === 'exception' && ev.pageFault) return { cls: 'page-fault', tags: ['kvm_page_fault'], deviceFrom: null };
+  return { cls: CATEGORY_CLASS[cat], tags: [], deviceFrom: null };
 }
 
 function hypercallTag(h: AccessEvent): string {
