@@ -8,13 +8,27 @@
  *   perf script          `<comm> <tid>[/<tid>] [<cpu>] <secs>.<frac>: [<sys>:]<event>: <payload>`
  * and hands everything else (headers, prologues, lost markers, wrapped or damaged lines, non-ASCII, other
  * layouts) to the text parser, so the result is identical to the text path; test/parse/fast-lane.test.ts proves it
- * on every fixture. Non-KVM events are counted by name without building an event (nothing downstream reads them);
- * KVM events with typed bodies go through the same payload parsers (payloads.ts) as the text path.
+ * on every fixture. Non-KVM events are counted by name without building an event (nothing downstream reads them).
+ * KVM events with typed bodies are decoded from their bytes by fast-payloads.ts when the payload has a common form,
+ * else by the same payload parsers (payloads.ts) as the text path.
+ *
+ * Two limits keep it equal to the text path where numbers stop being exact: a `[cpu]` of more than 5 digits
+ * (record-line.ts CPU_COL reads 1-5) and a tid of more than 15 digits (beyond exact doubles) go to the text parser;
+ * the header property test in test/parse/fast-payloads.test.ts found both.
+ *
+ * Per line (issue #5; 1M-line generated traces on the 2-core VM, parse stage ~1.4-1.5 µs → ~0.75 µs): one pass over
+ * the header with a character-class table; the event name and the comm are looked up by their bytes (no string);
+ * no re-scan of the payload when the splitter found the whole chunk plain (lines.ts `plainChunk`); the hot
+ * payloads decoded from bytes (fast-payloads.ts); one header object and one payload context reused for every line
+ * (buildEvent copies what it keeps); per-name counts kept in a tally object (TextParser.fastTally), not a Map
+ * update per line. Allocations left per KVM event: its `source` and the event.
  */
 import type { Diagnostics } from '../model/diagnostics.js';
-import type { EventHeader } from '../model/events.js';
+import type { EventHeader, SourceRef } from '../model/events.js';
+import { copyBytes, Decoder, decodePayload, decoderOf, latin1 } from './fast-payloads.js';
+import { plainChunk } from './lines.js';
 import { buildEvent } from './payloads.js';
-import type { TextParser } from './text-parser.js';
+import type { FastTally, TextParser } from './text-parser.js';
 import type { TimestampParser } from './timestamps.js';
 import type { PayloadContext } from './types.js';
 
@@ -44,57 +58,93 @@ const enum Kind {
 }
 
 interface NameInfo {
-  bytes: Buffer;
+  bytes: Uint8Array;
   name: string;
   kind: Kind;
+  decoder: Decoder;
+  tally: FastTally;
 }
 
 interface CommInfo {
-  bytes: Buffer;
+  tid: number;
+  bytes: Uint8Array;
   comm: string;
 }
 
 const SP = 32;
-const isDigit = (c: number) => c >= 48 && c <= 57;
-const isIdStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-const isIdChar = (c: number) => isIdStart(c) || isDigit(c);
-/** ftrace/trace-cmd flags column, per position (see record-line.ts FLAGS). */
-const FLAG0 = new Set([46, 100, 68, 98, 88]); // . d D b X
-const FLAG1 = new Set([46, 110, 78, 112, 66, 76, 108, 98]); // . n N p B L l b
-const FLAG2 = new Set([46, 104, 72, 115, 83, 122, 90]); // . h H s S z Z
-const isHexOrDot = (c: number) => c === 46 || isDigit(c) || (c >= 97 && c <= 102);
+const TAB = 9;
+/** VT, FF, CR (11-13): white space to `trim` and `\s`, and CR ends the text path's `.`. */
+const VT = 11;
+const CR = 13;
 
-function equalBytes(a: Buffer, b: Uint8Array, s: number, e: number): boolean {
+// Character classes, one table lookup per byte.
+const DIGIT = 1;
+/** `[A-Za-z_]`: may start an event name. */
+const ID_START = 2;
+/** `[A-Za-z0-9_]` */
+const ID_CHAR = 4;
+/** `[A-Za-z0-9_.]`: event name characters. */
+const NAME_CHAR = 8;
+/** ftrace/trace-cmd flags column, per position (record-line.ts FLAGS): `[.dDbX][.nNpBLlb][.hHsSzZ][.0-9a-f]`. */
+const FLAG0 = 16;
+const FLAG1 = 32;
+const FLAG2 = 64;
+const HEX_OR_DOT = 128;
+/** `[0-9.]`: timestamp characters (the table is 16 bits wide for it). */
+const TS_CHAR = 256;
+const CLS = new Uint16Array(256);
+const mark = (chars: string, bit: number) => {
+  for (let i = 0; i < chars.length; i++) CLS[chars.charCodeAt(i)]! |= bit;
+};
+const DIGITS = '0123456789';
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_';
+mark(DIGITS, DIGIT | ID_CHAR | NAME_CHAR | HEX_OR_DOT);
+mark(LETTERS, ID_START | ID_CHAR | NAME_CHAR);
+mark('.', NAME_CHAR | HEX_OR_DOT);
+mark('abcdef', HEX_OR_DOT);
+mark('.dDbX', FLAG0);
+mark('.nNpBLlb', FLAG1);
+mark('.hHsSzZ', FLAG2);
+mark('0123456789.', TS_CHAR);
+
+/** Slots of the name and comm tables (powers of two; a trace has tens of names and a few hundred tids). */
+const NAME_SLOTS = 256;
+const COMM_SLOTS = 1024;
+
+/** record-line.ts CPU_COL reads `[` 1-5 digits `]`. */
+const MAX_CPU_DIGITS = 5;
+/** Decimal digits that always fit a double exactly (10^15 < 2^53). */
+const MAX_TID_DIGITS = 15;
+const NO_BYTES = new Uint8Array(0);
+
+function equalBytes(a: Uint8Array, b: Uint8Array, s: number, e: number): boolean {
   if (a.length !== e - s) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[s + i]) return false;
   return true;
 }
 
-/** `PayloadContext` whose `line` (only read for diagnostics) is decoded on demand. */
+/**
+ * The `PayloadContext` of buildEvent, reused for every line: its `line` (only read for diagnostic samples) is
+ * decoded on demand. buildEvent keeps neither the context nor the header, only `source` (a new object per line).
+ */
 class LazyLineContext implements PayloadContext {
-  constructor(
-    readonly diag: Diagnostics,
-    readonly source: { file: number; line: number },
-    private readonly b: Buffer,
-    private readonly s: number,
-    private readonly e: number,
-  ) {}
+  source: SourceRef = { file: 0, line: 0 };
+  b: Uint8Array = NO_BYTES;
+  s = 0;
+  e = 0;
+  constructor(readonly diag: Diagnostics) {}
   get line(): string {
     return latin1(this.b, this.s, this.e);
   }
 }
 
-/** Buffer's undocumented-but-stable `latin1Slice` skips `toString`'s argument checks (a measurable cost per line). */
-type WithLatin1Slice = Buffer & { latin1Slice?: (s: number, e: number) => string };
-function latin1(b: Buffer, s: number, e: number): string {
-  const f = (b as WithLatin1Slice).latin1Slice;
-  return f !== undefined ? f.call(b, s, e) : b.toString('latin1', s, e);
-}
-
 export class FastLane {
-  private readonly names = new Map<number, NameInfo[]>();
-  private readonly comms = new Map<number, CommInfo>();
+  /** Event names by hash, two ways per set (a slot and its neighbour); bounded whatever the trace holds. */
+  private readonly names: (NameInfo | undefined)[] = new Array<NameInfo | undefined>(NAME_SLOTS);
+  private readonly comms: (CommInfo | undefined)[] = new Array<CommInfo | undefined>(COMM_SLOTS);
   private readonly perf: boolean;
+  private readonly header: EventHeader = { ts: 0, cpu: 0, tid: 0, comm: '', instance: '', source: { file: 0, line: 0 } };
+  private readonly ctx: LazyLineContext;
 
   constructor(
     private readonly fileIndex: number,
@@ -104,41 +154,53 @@ export class FastLane {
     format: string,
   ) {
     this.perf = format === 'perf-script';
+    this.ctx = new LazyLineContext(diag);
   }
 
   /** Try to consume one line; false leaves it to the text parser (nothing was changed). */
   line(b: Buffer, s: number, e: number): boolean {
-    // Locate "[cpu]".
+    // Lines with bytes ≥ 0x80 (UTF-8 decoding, invalid_utf8), VT, FF or CR anywhere, or a tab in the task column
+    // go to the text parser: its regexes and `trim` treat those unlike a space. A plain chunk has none of them.
+    const plain = b === plainChunk.buf;
+    // Leading blanks (ftrace and perf right-align the task column), then "[cpu]": the first `[` followed by digits
+    // and `]`.
+    let cs = s;
+    while (cs < e && b[cs] === SP) cs++;
     let lb = -1;
-    let i = s;
-    for (; i < e; i++) {
+    let rb = -1;
+    let cpu = 0;
+    for (let i = cs; i < e; i++) {
+      // A plain chunk: only `[` stops the scan (one compare per byte).
+      if (plain) while (i < e && b[i] !== 0x5b) i++;
+      if (i >= e) break;
       const c = b[i]!;
-      if (c >= 0x80) return false;
       if (c === 0x5b) {
         let k = i + 1;
-        while (k < e && isDigit(b[k]!)) k++;
+        let v = 0;
+        while (k < e && (CLS[b[k]!]! & DIGIT) !== 0) v = v * 10 + (b[k++]! - 48);
         if (k > i + 1 && k < e && b[k] === 0x5d) {
+          // The text path reads at most 5 CPU digits (record-line.ts CPU_COL): more is its call.
+          if (k - i - 1 > MAX_CPU_DIGITS) return false;
           lb = i;
+          rb = k;
+          cpu = v;
           break;
         }
+      } else if (!plain && (c >= 0x80 || c === TAB || (c >= VT && c <= CR))) {
+        return false;
       }
     }
     if (lb < 0) return false;
-    let rb = lb + 1;
-    while (b[rb] !== 0x5d) rb++;
-    let cpu = 0;
-    for (let k = lb + 1; k < rb; k++) cpu = cpu * 10 + (b[k]! - 48);
 
     // Task column, right to left from "[".
     let j = lb - 1;
     while (j >= s && b[j] === SP) j--;
     const tidEnd = j + 1;
-    while (j >= s && isDigit(b[j]!)) j--;
-    if (j === tidEnd - 1) return false;
+    while (j >= s && (CLS[b[j]!]! & DIGIT) !== 0) j--;
+    // A tid over 15 digits is not exact as a double: the text path's Number() decides how it rounds.
+    if (j === tidEnd - 1 || tidEnd - j - 1 > MAX_TID_DIGITS) return false;
     let tid = 0;
-    for (let k = j + 1; k < tidEnd; k++) tid = tid * 10 + (b[k]! - 48);
-    let cs = s;
-    while (cs < e && b[cs] === SP) cs++;
+    for (let q = j + 1; q < tidEnd; q++) tid = tid * 10 + (b[q]! - 48);
     let ce: number;
     if (this.perf) {
       if (b[j] === 0x2f) return false; // pid/tid form: leave to the text parser
@@ -155,81 +217,121 @@ export class FastLane {
     let k = rb + 1;
     if (k >= e || b[k] !== SP) return false;
     while (k < e && b[k] === SP) k++;
-    if (!this.perf && k < e && FLAG0.has(b[k]!)) {
+    if (!this.perf && k < e && (CLS[b[k]!]! & FLAG0) !== 0) {
       let f = k;
       while (f < e && b[f] !== SP) f++;
       const n = f - k;
-      if (n < 4 || n > 5 || !FLAG1.has(b[k + 1]!) || !FLAG2.has(b[k + 2]!) || !isHexOrDot(b[k + 3]!)) return false;
-      if (n === 5 && !isHexOrDot(b[k + 4]!)) return false;
+      if (n < 4 || n > 5 || (CLS[b[k + 1]!]! & FLAG1) === 0 || (CLS[b[k + 2]!]! & FLAG2) === 0) return false;
+      if ((CLS[b[k + 3]!]! & HEX_OR_DOT) === 0 || (n === 5 && (CLS[b[k + 4]!]! & HEX_OR_DOT) === 0)) return false;
       k = f;
       while (k < e && b[k] === SP) k++;
     }
     const tss = k;
-    while (k < e && (isDigit(b[k]!) || b[k] === 46)) k++;
+    while (k < e && (CLS[b[k]!]! & TS_CHAR) !== 0) k++;
     if (k === tss || k >= e || b[k] !== 0x3a /* : */) return false;
     const tse = k;
     k++;
     if (k >= e || b[k] !== SP) return false;
     while (k < e && b[k] === SP) k++;
 
-    // Event name ([sys:]name), then ':'.
-    if (k >= e || !isIdStart(b[k]!)) return false;
+    // Event name ([sys:]name), then ':'; its hash is taken on the way.
+    if (k >= e || (CLS[b[k]!]! & ID_START) === 0) return false;
     let ns = k;
-    while (k < e && (isIdChar(b[k]!) || b[k] === 46)) k++;
+    let h = 0;
+    for (; k < e; k++) {
+      const c = b[k]!;
+      if ((CLS[c]! & NAME_CHAR) === 0) break;
+      h = (Math.imul(h, 31) + c) | 0;
+    }
     if (k >= e || b[k] !== 0x3a) return false;
-    if (k + 1 < e && isIdStart(b[k + 1]!)) {
-      // `sys:` prefix (perf); the name follows.
-      for (let q = ns; q < k; q++) if (!isIdChar(b[q]!)) return false;
+    if (k + 1 < e && (CLS[b[k + 1]!]! & ID_START) !== 0) {
+      // `sys:` prefix (perf), an identifier (no `.`); the name follows.
+      for (let q = ns; q < k; q++) if ((CLS[b[q]!]! & ID_CHAR) === 0) return false;
       ns = k + 1;
       k = ns;
-      while (k < e && (isIdChar(b[k]!) || b[k] === 46)) k++;
+      h = 0;
+      for (; k < e; k++) {
+        const c = b[k]!;
+        if ((CLS[c]! & NAME_CHAR) === 0) break;
+        h = (Math.imul(h, 31) + c) | 0;
+      }
       if (k >= e || b[k] !== 0x3a) return false;
     }
     const ne = k;
     k++;
     if (k < e && b[k] !== SP) return false;
-    // Payload, trimmed; the rest of the line must be ASCII too.
+    // Payload, trimmed; the rest of the line must have no byte ≥ 0x80, VT, FF or CR either (tabs are blanks to both
+    // paths there).
     let ps = k;
-    while (ps < e && (b[ps] === SP || b[ps] === 9)) ps++;
+    while (ps < e && (b[ps] === SP || b[ps] === TAB)) ps++;
+    if (!plain) {
+      for (let q = ps; q < e; q++) {
+        const c = b[q]!;
+        if (c >= 0x80 || (c >= VT && c <= CR)) return false;
+      }
+    }
     let pe = e;
-    for (let q = ps; q < e; q++) if (b[q]! >= 0x80) return false;
-    while (pe > ps && (b[pe - 1] === SP || b[pe - 1] === 9)) pe--;
+    while (pe > ps && (b[pe - 1] === SP || b[pe - 1] === TAB)) pe--;
 
-    const info = this.nameOf(b, ns, ne);
+    const info = this.nameOf(b, ns, ne, h);
     const tsv = this.ts.parseBytes(b, tss, tse);
     if (Number.isNaN(tsv)) return false;
 
     // Committed: the line is an event.
     const line = this.parser.takeLine(e - s);
     if (info.kind === Kind.Other) {
-      this.parser.fastEvent(null, info.name);
+      this.parser.fastEvent(null, info.tally);
       return true;
     }
     const comm = this.commOf(tid, b, cs, ce);
-    const source = { file: this.fileIndex, line };
+    const source: SourceRef = { file: this.fileIndex, line };
     if (info.kind === Kind.KvmOther) {
       this.parser.fastEvent(
         { kind: 'kvm_other', ts: tsv, cpu, tid, comm, instance: '', source, name: info.name },
-        info.name,
+        info.tally,
       );
       return true;
     }
-    const h: EventHeader = { ts: tsv, cpu, tid, comm, instance: '', source };
-    this.parser.fastEvent(buildEvent(info.name, latin1(b, ps, pe), h, new LazyLineContext(this.diag, source, b, s, e)), info.name);
+    const hd = this.header;
+    hd.ts = tsv;
+    hd.cpu = cpu;
+    hd.tid = tid;
+    hd.comm = comm;
+    hd.source = source;
+    let ev = info.decoder === Decoder.None ? null : decodePayload(info.decoder, b, ps, pe, hd);
+    if (ev === null) {
+      const ctx = this.ctx;
+      ctx.source = source;
+      ctx.b = b;
+      ctx.s = s;
+      ctx.e = e;
+      ev = buildEvent(info.name, latin1(b, ps, pe), hd, ctx);
+      ctx.b = NO_BYTES; // do not keep the chunk alive
+    }
+    this.parser.fastEvent(ev, info.tally);
     return true;
   }
 
-  private nameOf(b: Buffer, s: number, e: number): NameInfo {
-    let h = e - s;
-    for (let i = s; i < e; i++) h = (Math.imul(h, 31) + b[i]!) | 0;
-    let list = this.names.get(h);
-    if (list !== undefined) {
-      for (const n of list) if (equalBytes(n.bytes, b, s, e)) return n;
-    } else {
-      list = [];
-      this.names.set(h, list);
-    }
-    const name = b.toString('latin1', s, e);
+  /**
+   * The name of bytes [s, e) (hash `h`, taken by the caller's scan). A trace has tens of names; one with more (or
+   * two hot names in one set) only makes names again, at the cost of a string: memory stays bounded.
+   */
+  private nameOf(b: Uint8Array, s: number, e: number, h: number): NameInfo {
+    const slot = (h ^ (h >>> 8)) & (NAME_SLOTS - 1);
+    const n = this.names[slot];
+    if (n !== undefined && equalBytes(n.bytes, b, s, e)) return n;
+    const other = slot ^ 1;
+    const m = this.names[other];
+    if (m !== undefined && equalBytes(m.bytes, b, s, e)) return m;
+    const made = this.makeName(b, s, e);
+    // Fill an empty way, else replace the neighbour's (the slot's own name was looked up more recently).
+    if (n === undefined) this.names[slot] = made;
+    else this.names[other] = made;
+    return made;
+  }
+
+  private makeName(b: Uint8Array, s: number, e: number): NameInfo {
+    const name = latin1(b, s, e);
     // Mirror payloads.ts: typed names get a body; other names are classified by buildEvent's own default rule.
     let kind: Kind;
     if (TYPED.has(name)) kind = Kind.Typed;
@@ -241,16 +343,16 @@ export class FastLane {
       });
       kind = probe.kind === 'other' ? Kind.Other : Kind.KvmOther;
     }
-    const n: NameInfo = { bytes: Buffer.from(b.subarray(s, e)), name, kind };
-    list.push(n);
-    return n;
+    const decoder = kind === Kind.Typed ? decoderOf(name) : Decoder.None;
+    return { bytes: copyBytes(b, s, e), name, kind, decoder, tally: this.parser.fastTally(name) };
   }
 
-  private commOf(tid: number, b: Buffer, s: number, e: number): string {
-    const c = this.comms.get(tid);
-    if (c !== undefined && equalBytes(c.bytes, b, s, e)) return c.comm;
-    const comm = b.toString('latin1', s, e);
-    this.comms.set(tid, { bytes: Buffer.from(b.subarray(s, e)), comm });
+  private commOf(tid: number, b: Uint8Array, s: number, e: number): string {
+    const slot = tid & (COMM_SLOTS - 1);
+    const c = this.comms[slot];
+    if (c !== undefined && c.tid === tid && equalBytes(c.bytes, b, s, e)) return c.comm;
+    const comm = latin1(b, s, e);
+    this.comms[slot] = { tid, bytes: copyBytes(b, s, e), comm };
     return comm;
   }
 }

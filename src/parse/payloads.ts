@@ -232,7 +232,7 @@ function numericReason(raw: string): number | null {
 /** SVM_EXIT_ERR as an unsigned 32-bit field: the plugin prints it as `UNKNOWN (4294967295)`. */
 const U32_ALL_ONES = 0xffffffff;
 
-interface ReasonInfo {
+export interface ReasonInfo {
   isa: Isa;
   code: number | null;
   /** In some table (VMX or SVM; both readings for ISA-ambiguous names and bare numbers). */
@@ -243,7 +243,8 @@ interface ReasonInfo {
 const REASON_CACHE_MAX = 4096;
 const reasonCache = new Map<string, ReasonInfo>();
 
-function reasonInfo(raw: string): ReasonInfo {
+/** Exported for the byte-level decoders (fast-payloads.ts), which must give the same isa/exitCode/known. */
+export function reasonInfo(raw: string): ReasonInfo {
   const hit = reasonCache.get(raw);
   if (hit !== undefined) return hit;
   const code = numericReason(raw);

@@ -73,9 +73,19 @@ export function sniffText(lines: readonly string[]): SniffOutcome | null {
   return best === null ? null : { format: best, scores };
 }
 
+/** A fast-lane event name and the events of that name not yet folded into `TextParser.eventCounts`. */
+export interface FastTally {
+  readonly name: string;
+  pending: number;
+}
+
 export class TextParser {
   readonly counts: LineCounts = { lines: 0, events: 0, nonEventLines: 0, unrecognizedLines: 0, bytes: 0 };
-  readonly eventCounts = new Map<string, number>();
+  /** Events per name; read through `eventCounts`, which first folds in the fast lane's per-name tallies. */
+  private readonly counted = new Map<string, number>();
+  /** The fast lane's per-name tallies (`fastEvent` bumps one field instead of updating the Map per line). */
+  private readonly tallies: FastTally[] = [];
+  private readonly tallyOf = new Map<string, FastTally>();
   format: FormatName | null;
   private style: TaskStyle = 'dash';
   /** The sniff window; `long` marks a line over the length limit (its byte count), kept in its place. */
@@ -96,11 +106,16 @@ export class TextParser {
     forced: FormatName | null = null,
     /** `--no-repair` passes false: pasted-text damage is then not undone (repair/index.ts). */
     private readonly repairAllowed = true,
+    /**
+     * false: a worker thread reading a byte range from the middle of the input (src/parallel/): the format is
+     * forced and the input's first lines were already looked at for damage, so no sniff window is kept.
+     */
+    window = true,
   ) {
     this.format = forced;
     if (forced !== null) {
       // A forced format skips sniffing; the window is still buffered when repair may need to look at it.
-      if (!repairAllowed) this.pending = null;
+      if (!repairAllowed || !window) this.pending = null;
       this.style = forced === 'perf-script' ? 'space' : 'dash';
     }
   }
@@ -232,6 +247,25 @@ export class TextParser {
     return this.pending === null && this.prefixes.length === 0 && this.repairer === null;
   }
 
+  /**
+   * Lines after this point parse the same whatever came before them (no sniff window pending, no repair stage, no
+   * multi-file prefixes): the condition for handing byte ranges of the rest of the input to worker threads.
+   */
+  get parallelSafe(): boolean {
+    return this.format !== null && this.pending === null && this.prefixes.length === 0 && this.repairer === null;
+  }
+
+  /** Account the lines a worker thread parsed for this input (its byte range follows what this parser read). */
+  skip(counts: LineCounts, eventCounts: ReadonlyMap<string, number>): void {
+    this.lineNo += counts.lines;
+    this.counts.lines += counts.lines;
+    this.counts.events += counts.events;
+    this.counts.nonEventLines += counts.nonEventLines;
+    this.counts.unrecognizedLines += counts.unrecognizedLines;
+    this.counts.bytes += counts.bytes;
+    for (const [k, v] of eventCounts) this.eventCounts.set(k, (this.eventCounts.get(k) ?? 0) + v);
+  }
+
   /** For the fast lane: account one more line and return its 1-based number. */
   takeLine(bytes: number): number {
     this.counts.bytes += bytes + 1;
@@ -239,10 +273,32 @@ export class TextParser {
     return ++this.lineNo;
   }
 
+  /** Events per name (the fast lane's tallies folded in). */
+  get eventCounts(): Map<string, number> {
+    for (const t of this.tallies) {
+      if (t.pending !== 0) {
+        this.counted.set(t.name, (this.counted.get(t.name) ?? 0) + t.pending);
+        t.pending = 0;
+      }
+    }
+    return this.counted;
+  }
+
+  /** For the fast lane: the tally of one event name (one per name, however often asked; `fastEvent` counts into it). */
+  fastTally(name: string): FastTally {
+    let t = this.tallyOf.get(name);
+    if (t === undefined) {
+      t = { name, pending: 0 };
+      this.tallyOf.set(name, t);
+      this.tallies.push(t);
+    }
+    return t;
+  }
+
   /** For the fast lane: a line it recognised as an event. `ev` null: counted, not emitted (non-KVM events). */
-  fastEvent(ev: TraceEvent | null, name: string): void {
+  fastEvent(ev: TraceEvent | null, tally: FastTally): void {
     this.counts.events++;
-    this.eventCounts.set(name, (this.eventCounts.get(name) ?? 0) + 1);
+    tally.pending++;
     if (ev !== null) this.sink(ev);
   }
 
@@ -360,7 +416,7 @@ export class TextParser {
 
   private emit(ev: TraceEvent, name: string): void {
     this.counts.events++;
-    this.eventCounts.set(name, (this.eventCounts.get(name) ?? 0) + 1);
+    this.counted.set(name, (this.counted.get(name) ?? 0) + 1);
     this.sink(ev);
   }
 
