@@ -8,7 +8,8 @@
  *
  * For each format it generates a trace into a temporary folder (bench/generate.mjs: real fixture payloads replayed
  * with advancing timestamps across 4 vCPU threads), then times, `--reps` times each, medians reported:
- *   - exitlens analyze (wall, MB/s, lines/s, peak RSS)
+ *   - exitlens analyze (wall, MB/s, lines/s, peak RSS), with worker threads (the default) and with --threads 1,
+ *     and whether both print the same JSON
  *   - wc -l (the floor: reading and splitting lines)
  *   - awk -f bench/pair.awk (the pairing script a user would otherwise write)
  * and, for trace-cmd format, exitlens on a trace `--big` times larger (peak RSS must not grow with the trace).
@@ -86,11 +87,14 @@ async function main() {
       process.stderr.write(`${format}: ${(bytes / 1e6).toFixed(0)} MB\n`);
       const rows = [
         measure('exitlens analyze', process.execPath, [CLI, 'analyze', '--json', file], a.reps, bytes, a.lines),
+        measure('exitlens analyze --threads 1', process.execPath, [CLI, 'analyze', '--json', '--threads', '1', file], a.reps, bytes, a.lines),
         measure('wc -l', 'wc', ['-l', file], a.reps, bytes, a.lines),
         measure('awk -f bench/pair.awk', 'awk', ['-f', join(ROOT, 'bench', 'pair.awk'), file], a.reps, bytes, a.lines),
       ];
       const an = JSON.parse(rows[0].out);
-      results.push({ format, bytes, lines: a.lines, rows, trips: an.roundTrips.complete });
+      // The parallel path (default: all cores) must print exactly what the single pass prints.
+      const identical = rows[0].out === rows[1].out;
+      results.push({ format, bytes, lines: a.lines, rows, trips: an.roundTrips.complete, identical });
       if (format === 'trace-cmd' && a.big > 1) {
         const bigFile = gen(dir, format, a.lines * a.big);
         const bigBytes = statSync(bigFile).size;
@@ -138,7 +142,14 @@ function render(a, results, tracedat) {
     const wc = r.rows.find((x) => x.label === 'wc -l');
     const awk = r.rows.find((x) => x.label.startsWith('awk'));
     if (!ex || !wc || !awk) continue;
+    const one = r.rows.find((x) => x.label === 'exitlens analyze --threads 1');
     L.push(`- ${r.format}: exitlens takes ${(ex.wall / wc.wall).toFixed(1)}× the time of \`wc -l\`; awk pairing takes ${(awk.wall / ex.wall).toFixed(2)}× the time of exitlens (exitlens is ${(awk.wall / ex.wall).toFixed(2)}× as fast as awk).`);
+    if (one) {
+      L.push(
+        `  Worker threads (${cpus().length} cores) vs the single pass: ${(one.wall / ex.wall).toFixed(2)}× faster; ` +
+          `analysis JSON ${r.identical ? 'identical, byte for byte' : '**different**'}.`,
+      );
+    }
   }
   const base = results.find((r) => r.format === 'trace-cmd');
   const big = results.find((r) => r.format.startsWith('trace-cmd ×'));
@@ -161,6 +172,8 @@ function render(a, results, tracedat) {
       const r1 = big.rows[0].rssMb;
       L.push(`- Peak RSS ≤ 200 MB: ${r0.toFixed(0)} MB — ${yes(r0 <= 200)}; within 10 % for a trace ${a.big}× larger: ${r1.toFixed(0)} MB — ${yes(Math.abs(r1 - r0) <= 0.1 * r0)}.`);
     }
+    const all = results.filter((r) => r.identical !== undefined);
+    L.push(`- Identical analysis JSON, worker threads vs single pass: ${all.map((r) => `${r.format} ${r.identical ? 'yes' : 'no'}`).join(', ')} — ${yes(all.every((r) => r.identical))} (test/parallel/ checks many split points on real fixtures).`);
   }
   if (tracedat !== null) {
     L.push('', '## trace.dat', '');

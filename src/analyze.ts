@@ -5,7 +5,7 @@
  */
 import { ANALYSIS_SCHEMA, type Analysis, type RoundTripCounts } from './model/analysis.js';
 import { Diagnostics } from './model/diagnostics.js';
-import { NO_TS, type Isa, type TraceEvent } from './model/events.js';
+import { NO_TS, type Isa, type KvmExit, type TraceEvent } from './model/events.js';
 import { UsageError } from './model/errors.js';
 import { classifyAccess, classifyRoundTrip, type Classification } from './classify/classify.js';
 import { AccessGrouper, type AccessGroup } from './pair/accesses.js';
@@ -16,6 +16,9 @@ import { TextParser } from './parse/text-parser.js';
 import { TimestampParser } from './parse/timestamps.js';
 import type { FormatName } from './parse/types.js';
 import { Summarizer, type ClassifiedUnit } from './stats/summarize.js';
+import { TimelineCollector } from './stats/timeline.js';
+import type { DeferredTrip, RangeJob, RangeResult } from './parallel/types.js';
+import { parseParallel, planParallel } from './parallel/driver.js';
 import { compareWithModel } from './costmodel/compare.js';
 import { loadModel } from './costmodel/load.js';
 import type { CostModel } from './costmodel/types.js';
@@ -36,6 +39,17 @@ export interface AnalyzeOptions extends ParseRunOptions {
   model?: string;
   /** Hardware exit+entry cost for basis conversion (overrides the model's and the default). */
   transitionNs?: number;
+  /** Collect `analysis.timeline` (exit counts over time per class and per vCPU thread). */
+  timeline?: boolean;
+  /**
+   * Threads for one large text file (src/parallel/): byte ranges parsed by worker threads and stitched. Default:
+   * the machine's available parallelism; 1 = single-threaded. Results are identical either way.
+   */
+  threads?: number;
+  /** Files smaller than this are read single-threaded (default 64 MiB: below it, starting workers costs more). */
+  parallelMinBytes?: number;
+  /** Tests: split the file at these byte offsets (each moved to the next line start) instead of evenly. */
+  splitAt?: number[];
 }
 
 export interface AnalysisRun {
@@ -46,10 +60,38 @@ export interface AnalysisRun {
   relabelUnknown: boolean;
   /** The earliest timestamp of the input on the events' (rebased) time scale; +Infinity without timestamps. */
   firstTs: number;
+  /** The parallel path's byte ranges and how many were stitched from worker threads (null: single pass). */
+  parallel: { ranges: number; stitched: number } | null;
 }
 
-/** The pipeline state shared by the drivers. */
-class Session {
+type RawReason = NonNullable<ClassifiedUnit['rawReason']>;
+/** Shared, frozen exit-reason keys by printed reason (a handful of reasons repeat millions of times). */
+const rawReasonMemo = new Map<string, RawReason[]>();
+const RAW_REASON_MEMO_MAX = 4096;
+
+/** The exit reason as the summary keys it; arm64 rows are named by the exception class (IRQ exits by type). */
+function rawReasonOf(x: KvmExit): RawReason {
+  const isa = x.isa;
+  const raw = isa === 'arm64' && x.arm64 !== undefined ? x.arm64.ecName : x.rawReason;
+  const code = x.exitCode;
+  const arm64Type = x.arm64?.type ?? '';
+  let list = rawReasonMemo.get(raw);
+  if (list !== undefined) {
+    for (const r of list) if (r.isa === isa && r.code === code && r.arm64Type === arm64Type) return r;
+  } else if (rawReasonMemo.size < RAW_REASON_MEMO_MAX) {
+    list = [];
+    rawReasonMemo.set(raw, list);
+  }
+  const r: RawReason = Object.freeze({ isa, raw, code, arm64Type });
+  if (list !== undefined && list.length < 16) list.push(r);
+  return r;
+}
+
+/** Votes per ISA in the order vmx, svm, arm64, unknown (posted between threads as plain arrays). */
+const ISAS = ['vmx', 'svm', 'arm64', 'unknown'] as const;
+
+/** The pipeline state shared by the drivers (the main thread's, or a worker's for one byte range). */
+export class Session {
   readonly diag: Diagnostics;
   readonly summarizer: Summarizer;
   readonly pairer: RoundTripPairer;
@@ -58,6 +100,12 @@ class Session {
   private sawExitOrEntry = false;
   private userspaceExits = 0;
   private readonly isaVotes: Record<Isa, number> = { vmx: 0, svm: 0, arm64: 0, unknown: 0 };
+  /** Main thread, replaying a worker's range: the votes as they stood when that range's event was read. */
+  private hintVotes: Record<Isa, number> | null = null;
+  readonly timeline: TimelineCollector | null;
+  /** Worker: trips whose class needs the whole input's ISA hint (posted to the main thread). */
+  private readonly deferred: DeferredTrip[] = [];
+  deferOverflow = false;
   private pendingAccess: { u: ClassifiedUnit; g: AccessGroup }[] = [];
   filtered = 0;
   classified = 0;
@@ -68,13 +116,118 @@ class Session {
   constructor(
     readonly files: string[],
     private readonly opts: AnalyzeOptions,
+    /** Set in a worker thread: the byte range this session reads. */
+    private readonly job: RangeJob | null = null,
   ) {
     this.diag = new Diagnostics(files);
     this.summarizer = new Summarizer(() => this.ts?.resolutionNs ?? 1);
-    this.pairer = new RoundTripPairer((rt) => this.onTrip(rt), this.diag);
+    if (job !== null) {
+      this.summarizer.setQuantum(job.quantum);
+      // A worker's range is in round-trip mode: the main thread saw a round trip before it started workers.
+      this.sawExitOrEntry = true;
+    }
+    this.pairer = new RoundTripPairer(
+      (rt) => this.onTrip(rt),
+      this.diag,
+      job === null ? null : { headLimit: job.headLimit, votes: () => ISAS.map((k) => this.isaVotes[k]) },
+    );
     this.grouper = new AccessGrouper((g) => this.onGroup(g));
+    this.timeline = opts.timeline === true ? new TimelineCollector() : null;
     // Loaded before any input is read, so a bad model file fails fast.
-    this.model = opts.model !== undefined ? loadModel(opts.model) : null;
+    this.model = job === null && opts.model !== undefined ? loadModel(opts.model) : null;
+  }
+
+  /** Round trips classified so far (the parallel driver starts workers once the sample quantum is fixed). */
+  get quantum(): number | null {
+    return this.summarizer.sampleQuantum;
+  }
+
+  get timestamps(): TimestampParser | null {
+    return this.ts;
+  }
+
+  /** Worker: everything the main thread needs to stitch this range (see src/parallel/types.ts). */
+  rangeResult(parser: TextParser, unusable: string | null): RangeResult {
+    const ts = this.ts!;
+    return {
+      unusable:
+        unusable ??
+        (!parser.parallelSafe
+          ? 'the range switched on pasted-text repair or multi-file prefixes'
+          : this.pairer.headOverflow
+            ? 'too many events before the vCPU threads synced'
+            : this.deferOverflow
+              ? 'too many exits whose reason names no ISA'
+              : null),
+      counts: { ...parser.counts },
+      eventCounts: [...parser.eventCounts],
+      ts: ts.toState(),
+      diagnostics: this.diag.toState(),
+      head: this.pairer.headItems(),
+      ends: this.pairer.threadEnds(),
+      pairCounts: { ...this.pairer.counts },
+      summary: this.summarizer.toState(),
+      timeline: this.timeline?.toState() ?? null,
+      deferred: this.deferred,
+      votes: ISAS.map((k) => this.isaVotes[k]),
+      userspaceExits: this.userspaceExits,
+      sawExitOrEntry: this.sawExitOrEntry,
+      filtered: this.filtered,
+      classified: this.classified,
+    };
+  }
+
+  /** Main thread: can this worker's result be stitched on (rows and timeline merge without overflow)? */
+  canAbsorb(r: RangeResult): boolean {
+    if (r.unusable !== null) return false;
+    if (!this.summarizer.canMerge(r.summary)) return false;
+    if (this.timeline !== null && r.timeline !== null && !this.timeline.canMerge(r.timeline)) return false;
+    return true;
+  }
+
+  /**
+   * Main thread: stitch a worker's range on — the input so far ended where the range begins, `lineOffset` lines
+   * into the file. Replays its head on this pairer, adopts its threads, merges its rows.
+   */
+  absorb(r: RangeResult, lineOffset: number): void {
+    const shift = (e: TraceEvent): void => {
+      e.source = { file: e.source.file, line: e.source.line + lineOffset };
+    };
+    for (const h of r.head) shift(h.ev);
+    for (const end of r.ends) {
+      if (end.open !== null) shift(end.open);
+      for (const c of end.children) shift(c);
+    }
+    this.diag.mergeState(r.diagnostics, lineOffset);
+    const base = { ...this.isaVotes };
+    const at = (v: number[]): Record<Isa, number> => ({
+      vmx: base.vmx + (v[0] ?? 0),
+      svm: base.svm + (v[1] ?? 0),
+      arm64: base.arm64 + (v[2] ?? 0),
+      unknown: base.unknown + (v[3] ?? 0),
+    });
+    this.pairer.replay(r.head, (v) => {
+      this.hintVotes = v === null ? null : at(v);
+    });
+    this.hintVotes = null;
+    this.pairer.adopt(r.ends, r.pairCounts);
+    const infoOf = (k: string) => this.pairer.threadInfo(k);
+    this.summarizer.merge(r.summary, infoOf);
+    if (this.timeline !== null && r.timeline !== null) this.timeline.merge(r.timeline, infoOf);
+    for (const d of r.deferred) {
+      shift(d.exit);
+      for (const c of d.children) shift(c);
+      this.hintVotes = at(d.votes);
+      const thread = infoOf(d.threadKey);
+      if (thread === undefined) throw new Error(`parallel stitch: unknown thread ${d.threadKey}`);
+      this.classifyTrip({ thread, exit: d.exit, entry: null, children: d.children, durNs: d.durNs, kernelNs: d.kernelNs, vmmNs: d.vmmNs });
+    }
+    this.hintVotes = null;
+    ISAS.forEach((k, i) => (this.isaVotes[k] += r.votes[i] ?? 0));
+    this.userspaceExits += r.userspaceExits;
+    this.sawExitOrEntry ||= r.sawExitOrEntry;
+    this.filtered += r.filtered;
+    this.classified += r.classified;
   }
 
   private readonly model: CostModel | null;
@@ -105,10 +258,11 @@ class Session {
 
   private isaHint(): Isa {
     if (this.opts.isa !== undefined && this.opts.isa !== 'unknown') return this.opts.isa;
-    if (this.isaVotes.svm > this.isaVotes.vmx) return 'svm';
-    if (this.isaVotes.vmx > 0) return 'vmx';
-    if (this.isaVotes.arm64 > 0) return 'arm64';
-    return this.isaVotes.unknown > 0 ? 'vmx' : 'unknown';
+    const v = this.hintVotes ?? this.isaVotes;
+    if (v.svm > v.vmx) return 'svm';
+    if (v.vmx > 0) return 'vmx';
+    if (v.arm64 > 0) return 'arm64';
+    return v.unknown > 0 ? 'vmx' : 'unknown';
   }
 
   private inWindow(t: number, thread: ThreadInfo): boolean {
@@ -131,17 +285,32 @@ class Session {
       this.filtered++;
       return;
     }
+    if (this.job !== null && rt.exit.isa === 'unknown' && rt.exit.arm64 === undefined && (this.opts.isa === undefined || this.opts.isa === 'unknown')) {
+      // The class depends on the votes of the whole input so far, which only the main thread knows.
+      if (this.deferred.length >= this.job.deferLimit) this.deferOverflow = true;
+      else {
+        this.deferred.push({
+          threadKey: rt.thread.key,
+          exit: rt.exit,
+          children: rt.children,
+          durNs: rt.durNs,
+          kernelNs: rt.kernelNs,
+          vmmNs: rt.vmmNs,
+          votes: ISAS.map((k) => this.isaVotes[k]),
+        });
+      }
+      return;
+    }
+    this.classifyTrip(rt);
+  }
+
+  private classifyTrip(rt: Omit<RoundTrip, 'entry'> & { entry: RoundTrip['entry'] | null }): void {
     const c = classifyRoundTrip(rt.exit, rt.children, this.isaHint());
-    const u = this.unit(rt.thread, c, rt.durNs, rt.kernelNs, rt.vmmNs, {
-      isa: rt.exit.isa,
-      // arm64 rows are named by the exception class (IRQ exits are grouped by type in the summary).
-      raw: rt.exit.isa === 'arm64' && rt.exit.arm64 !== undefined ? rt.exit.arm64.ecName : rt.exit.rawReason,
-      code: rt.exit.exitCode,
-      arm64Type: rt.exit.arm64?.type ?? '',
-    });
+    const u = this.unit(rt.thread, c, rt.durNs, rt.kernelNs, rt.vmmNs, rawReasonOf(rt.exit));
     this.classified++;
     this.summarizer.add(u);
-    this.opts.onUnit?.(u, rt);
+    this.timeline?.add(rt.exit.ts, u.cls, u.thread);
+    if (rt.entry !== null) this.opts.onUnit?.(u, rt as RoundTrip);
   }
 
   private onGroup(g: AccessGroup): void {
@@ -174,6 +343,7 @@ class Session {
       for (const { u, g } of this.pendingAccess) {
         this.classified++;
         this.summarizer.add(u);
+        this.timeline?.add(g.children[0]?.ts ?? NO_TS, u.cls, u.thread);
         this.opts.onUnit?.(u, g);
       }
     }
@@ -285,7 +455,11 @@ class Session {
       const mo = this.opts.transitionNs !== undefined ? { transitionNs: this.opts.transitionNs } : {};
       analysis.model = compareWithModel(analysis, accs, this.model, mo);
     }
-    return { analysis, diagnostics: this.diag, summarizer: this.summarizer, relabelUnknown, firstTs: ts.minTs };
+    if (this.timeline !== null) {
+      const tl = this.timeline.finish(relabelUnknown, ts.minTs, analysis.input.timestampResolutionNs ?? 1);
+      if (tl !== null) analysis.timeline = tl;
+    }
+    return { analysis, diagnostics: this.diag, summarizer: this.summarizer, relabelUnknown, firstTs: ts.minTs, parallel: parse.parallel ?? null };
   }
 }
 
@@ -303,10 +477,15 @@ export async function analyzeFiles(paths: readonly string[], opts: AnalyzeOption
   validate(opts);
   const names = opts.displayNames ?? paths.map((p) => (p === '-' ? '<stdin>' : p));
   const s = new Session([...names], opts);
-  const parse = await parseInputs(paths, names, s.sink, s.diag, {
-    ...opts,
-    onTimestamps: (ts) => s.bindTimestamps(ts),
-  });
+  // One large text file: byte ranges in worker threads (src/parallel/), with results identical to the single pass.
+  const plan = await planParallel(paths, opts);
+  const parse =
+    plan !== null
+      ? await parseParallel(plan, names[0] ?? paths[0]!, s, opts)
+      : await parseInputs(paths, names, s.sink, s.diag, {
+          ...opts,
+          onTimestamps: (ts) => s.bindTimestamps(ts),
+        });
   return s.finish(parse);
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import type { AnalyzeOptions } from '../analyze.js';
-import { ExitlensError } from '../model/errors.js';
+import { ExitlensError, UsageError } from '../model/errors.js';
 import type { Isa } from '../model/events.js';
 import type { FormatName } from '../parse/types.js';
 
@@ -23,6 +23,7 @@ export interface InputArgs {
   'tsc-ghz'?: number;
   'chunk-size'?: number;
   repair?: boolean;
+  threads?: number;
 }
 
 export function withInputOptions<T>(y: Argv<T>): Argv<T & InputArgs> {
@@ -44,6 +45,10 @@ export function withInputOptions<T>(y: Argv<T>): Argv<T & InputArgs> {
       type: 'boolean',
       default: true,
       describe: 'undo pasted-text damage (mail quotes, quoted-printable, wraps, cut columns); --no-repair turns it off',
+    })
+    .option('threads', {
+      type: 'number',
+      describe: 'threads for one large text file (byte ranges parsed by worker threads; same result); default: all cores, 1 = single pass',
     })
     .option('chunk-size', { type: 'number', hidden: true, describe: 'read size in bytes (tests)' }) as Argv<T & InputArgs>;
 }
@@ -71,6 +76,10 @@ export function analyzeOptionsOf(a: InputArgs): AnalyzeOptions {
   if (a['tsc-ghz'] !== undefined) o.tscGhz = a['tsc-ghz'];
   if (a['chunk-size'] !== undefined) o.chunkSize = a['chunk-size'];
   if (a.repair === false) o.repair = false;
+  if (a.threads !== undefined) {
+    if (!Number.isInteger(a.threads) || a.threads < 1) throw new UsageError('--threads takes a whole number ≥ 1');
+    o.threads = a.threads;
+  }
   return o;
 }
 

@@ -31,7 +31,10 @@ function describeInput(label: string, d: DiffInput, unit: TimeUnit): string {
   const win = d.windowSec !== null ? ` · ${formatDuration(d.windowSec * 1e9, unit)}` : '';
   const n = d.mode === 'accesses' ? `${d.classified} accesses (no kvm_exit/kvm_entry: no latency)` : `${d.classified} round trips`;
   const tail = ` (${what} · ${n}${win})`;
-  return `${label} ${cutLeft(d.files.join(', '), Math.max(24, 100 - [...label].length - 1 - [...tail].length))}${tail}`;
+  // Cut long paths from the left to fit 100 columns, but never into the last file's name.
+  const files = d.files.join(', ');
+  const base = (d.files[d.files.length - 1] ?? '').split('/').pop() ?? '';
+  return `${label} ${cutLeft(files, Math.max([...base].length + 2, 100 - [...label].length - 1 - [...tail].length))}${tail}`;
 }
 
 function verdictText(r: DiffRow, st: Style): string {

@@ -59,6 +59,35 @@ export interface PairCounts {
   strayAccesses: number;
 }
 
+/**
+ * Parallel pairing (worker threads, see src/parallel/). A worker reads a byte range from the middle of the input, so
+ * it does not know what each vCPU thread was doing when the range began. It keeps every event of a thread aside
+ * (the range's *head*) until the thread's first kvm_exit with a host CPU and a timestamp — the *sync* exit: from
+ * there on the thread's pairing state no longer depends on the past (an exit starts a fresh round trip) and the
+ * worker pairs it itself. Lost-event markers go to the head too (they may taint threads the worker has not synced).
+ * The main thread replays each range's head, in input order, on its own pairer (which holds the state at the end
+ * of the previous range), then adopts the worker's end state of every synced thread (`adopt`): the result is what
+ * one pass over the whole input gives, diagnostics included.
+ */
+export interface HeadItem {
+  ev: TraceEvent;
+  /** The thread's sync exit: the worker's state for the thread starts here. */
+  sync: boolean;
+  /** Entries: the worker's ISA votes (vmx, svm, arm64, unknown) when it was read (the ISA hint of its trip). */
+  votes: number[] | null;
+}
+
+/** A worker's state of one synced thread at the end of its range. */
+export interface ThreadEnd {
+  info: ThreadInfo;
+  lastCpu: number;
+  lastTs: number;
+  open: KvmExit | null;
+  children: TraceEvent[];
+  uexitTs: number;
+  tainted: boolean;
+}
+
 interface ThreadState {
   info: ThreadInfo;
   lastCpu: number;
@@ -94,12 +123,65 @@ export class RoundTripPairer {
   };
   private readonly threads = new Map<string, ThreadState>();
 
+  /** Worker mode: the range's head (see HeadItem); null in the main thread. */
+  private readonly head: HeadItem[] | null;
+  /** Worker mode: the head grew past `headLimit` (the range cannot be stitched; the main thread re-reads it). */
+  headOverflow = false;
+
   constructor(
     private readonly onTrip: (rt: RoundTrip) => void,
     private readonly diag: Diagnostics,
-  ) {}
+    worker: { headLimit: number; votes: () => number[] } | null = null,
+  ) {
+    this.head = worker === null ? null : [];
+    this.headLimit = worker?.headLimit ?? 0;
+    this.votes = worker?.votes ?? null;
+  }
+
+  private readonly headLimit: number;
+  private readonly votes: (() => number[]) | null;
+
+  /** Worker mode: the head items, in input order. */
+  headItems(): HeadItem[] {
+    return this.head ?? [];
+  }
+
+  /** Worker mode: the end state of every thread the worker synced. */
+  threadEnds(): ThreadEnd[] {
+    return [...this.threads.values()].map((t) => ({
+      info: t.info,
+      lastCpu: t.lastCpu,
+      lastTs: t.lastTs,
+      open: t.open,
+      children: t.children,
+      uexitTs: t.uexitTs,
+      tainted: t.tainted,
+    }));
+  }
+
+  private toHead(e: TraceEvent, sync: boolean): void {
+    if (this.head!.length >= this.headLimit) {
+      this.headOverflow = true;
+      return;
+    }
+    this.head!.push({ ev: e, sync, votes: e.kind === 'entry' ? this.votes!() : null });
+  }
 
   push(e: TraceEvent): void {
+    if (this.head !== null && e.kind !== 'other') {
+      if (e.kind === 'lost') {
+        this.lost(e.cpu);
+        this.toHead(e, false);
+        return;
+      }
+      if (this.lookup(e) === undefined) {
+        if (e.kind === 'exit' && e.cpu >= 0 && e.ts !== NO_TS) {
+          this.toHead(e, true);
+          this.syncExit(e);
+        } else this.toHead(e, false);
+        return;
+      }
+    }
     switch (e.kind) {
       case 'other':
         return;
@@ -115,6 +197,69 @@ export class RoundTripPairer {
       default:
         this.child(e);
     }
+  }
+
+  /** Worker mode: the thread's state as the main thread will have it after replaying this exit (not counted here). */
+  private syncExit(e: KvmExit): void {
+    const key = threadKeyOf(e);
+    const t: ThreadState = {
+      info: { key, comm: e.comm, tid: e.tid, vcpu: e.vcpu >= 0 ? e.vcpu : -1, instance: e.instance },
+      lastCpu: e.cpu,
+      firstTs: e.ts,
+      lastTs: e.ts,
+      open: e,
+      children: [],
+      uexitTs: NO_TS,
+      tainted: false,
+      paired: true,
+    };
+    this.threads.set(key, t);
+    if (e.tid >= 0 && e.instance === '') this.byTid.set(e.tid, t);
+  }
+
+  /**
+   * Main thread: replay a worker's head (events already shifted to whole-input line numbers). `beforeEntry` is
+   * called with each entry's votes before it is paired (the ISA hint of the trip it closes).
+   */
+  replay(items: readonly HeadItem[], beforeEntry: (votes: number[] | null) => void): void {
+    const synced = new Set<string>();
+    for (const it of items) {
+      const e = it.ev;
+      if (e.kind === 'lost') {
+        // Threads the worker synced before this marker were tainted by the worker itself.
+        for (const t of this.threads.values()) {
+          if (synced.has(t.info.key)) continue;
+          if (e.cpu < 0 || t.lastCpu === e.cpu || t.lastCpu < 0) t.tainted = true;
+        }
+        continue;
+      }
+      if (e.kind === 'entry') beforeEntry(it.votes);
+      this.push(e);
+      if (it.sync) synced.add(threadKeyOf(e));
+    }
+  }
+
+  /** Main thread: take over a worker's end state of the threads it synced (after `replay` of the same range). */
+  adopt(ends: readonly ThreadEnd[], counts: PairCounts): void {
+    for (const end of ends) {
+      const t = this.threads.get(end.info.key);
+      if (t === undefined) throw new Error(`parallel stitch: thread ${end.info.key} was synced but never replayed`);
+      t.open = end.open;
+      t.children = end.children;
+      t.uexitTs = end.uexitTs;
+      t.tainted = end.tainted;
+      if (end.lastCpu >= 0) t.lastCpu = end.lastCpu;
+      if (end.lastTs !== NO_TS) t.lastTs = end.lastTs;
+      t.paired = true;
+      if (end.info.vcpu >= 0) t.info.vcpu = end.info.vcpu;
+      if (t.info.comm === '' && end.info.comm !== '' && end.info.comm !== '<...>') t.info.comm = end.info.comm;
+    }
+    for (const k of Object.keys(counts) as (keyof PairCounts)[]) this.counts[k] += counts[k];
+  }
+
+  /** The main thread's record of a vCPU thread (rows merged from workers point at it). */
+  threadInfo(key: string): ThreadInfo | undefined {
+    return this.threads.get(key)?.info;
   }
 
   /** End of input: open round trips become orphan exits (or lost). */

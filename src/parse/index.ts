@@ -10,7 +10,6 @@ import type { Diagnostics } from '../model/diagnostics.js';
 import { UnknownFormatError, UsageError } from '../model/errors.js';
 import type { TraceEvent } from '../model/events.js';
 import { stat } from 'node:fs/promises';
-import { readTraceDat } from './tracedat/index.js';
 import { ftrace } from './ftrace.js';
 import { DEFAULT_CHUNK_SIZE, hasTraceDatMagic, inputChunks, isGzip, readHead, TRACE_DAT_MAGIC } from './input.js';
 import { LineSplitter, type LineHandler } from './lines.js';
@@ -40,6 +39,8 @@ export interface ParseSummary {
   counts: LineCounts;
   eventCounts: Map<string, number>;
   ts: TimestampParser;
+  /** Parallel path only: byte ranges, and how many of them worker threads parsed and the main thread stitched. */
+  parallel?: { ranges: number; stitched: number };
 }
 
 /** Bytes whose presence in the first 4 KiB means "binary, not text" (NUL). */
@@ -103,6 +104,8 @@ async function parseTraceDat(
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   // Decode errors throw TraceDatError (an ExitlensError: exit 2 with the section and offset).
+  // Loaded only for trace.dat inputs (7 modules and fzstd that a text run never needs).
+  const { readTraceDat } = await import('./tracedat/index.js');
   const info = await readTraceDat(
     path,
     (e) => {

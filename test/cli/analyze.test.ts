@@ -105,6 +105,18 @@ describe('exitlens export', () => {
   });
 });
 
+describe('--threads', () => {
+  it('takes a whole number ≥ 1; 1 is the single pass and prints what the default prints', () => {
+    const bad = cli(['analyze', '--threads', '0', lab]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--threads takes a whole number/);
+    const one = cli(['analyze', '--json', '--threads', '1', lab]);
+    const dflt = cli(['analyze', '--json', lab]);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toBe(dflt.stdout);
+  });
+});
+
 describe('terminal width', () => {
   it('every report line fits in 100 columns on traces with diagnostics and a model section', () => {
     for (const f of ['003-github-kvm-example-aout-trace-pipe.txt', '019-kvm-list-2023-ept-violation-deadlock-flowed.txt', '027-kvm-list-2023-arm64-nv-kvm-exit-hsr-ec-wrapped.txt']) {

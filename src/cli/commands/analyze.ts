@@ -1,17 +1,14 @@
-/** `exitlens analyze <files..>`: the per-mechanism latency report. */
+/**
+ * `exitlens analyze <files..>`: the per-mechanism latency report.
+ * Start-up: only the option definitions load with the CLI; the pipeline and the one renderer the run needs are
+ * imported inside the handler (the HTML report only with --html), so `exitlens --help` and other commands do not
+ * pay for them (issue #5).
+ */
 import { writeFile } from 'node:fs/promises';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { analyzeFiles } from '../../analyze.js';
 import { UsageError } from '../../model/errors.js';
 import { DEFAULT_MODEL, DEFAULT_TRANSITION } from '../../costmodel/builtin.js';
-import { renderCsv, type CsvTable } from '../../report/csv.js';
-import { renderHtml } from '../../report/html.js';
-import { renderJson } from '../../report/json.js';
-import { renderMarkdown } from '../../report/markdown.js';
-import { renderText } from '../../report/text.js';
-import { TimelineCollector } from '../../stats/timeline.js';
-import { formatBytes, progressFor } from '../progress.js';
-import { terminalStyle } from '../style.js';
+import type { CsvTable } from '../../report/csv.js';
 import { analyzeOptionsOf, EXIT_CHECK_FAILED, EXIT_OK, out, reportError, withInputOptions, type InputArgs } from '../common.js';
 
 interface Args extends InputArgs {
@@ -66,29 +63,32 @@ export const analyzeCommand: CommandModule<object, Args> = {
       if ([a.json, a.csv !== undefined, a.markdown].filter(Boolean).length > 1) {
         throw new UsageError('--json, --csv and --markdown each choose what stdout gets: give at most one');
       }
-      // Exit counts over time per class and per vCPU thread (the JSON's `timeline`, the HTML timeline and heatmap).
-      const timeline = new TimelineCollector();
+      // The pipeline and the progress bar load together (one dynamic import wave).
+      const [{ analyzeFiles }, { formatBytes, progressFor }] = await Promise.all([import('../../analyze.js'), import('../progress.js')]);
       const progress = await progressFor(files, process.stderr, a.quiet);
       const opts = analyzeOptionsOf(a);
       if (a.model !== false && a.model !== '') opts.model = a.model;
       if (a['transition-ns'] !== undefined) opts.transitionNs = a['transition-ns'];
       const run = await analyzeFiles(files, {
         ...opts,
-        onUnit: timeline.onUnit,
+        // Exit counts over time per class and per vCPU thread (the JSON's `timeline`, the HTML timeline and heatmap).
+        timeline: true,
         ...(progress !== null ? { onProgress: progress.update } : {}),
       }).finally(() => progress?.done());
       const an = run.analysis;
-      const tl = timeline.finish(run.relabelUnknown, run.firstTs, run.analysis.input.timestampResolutionNs ?? 1);
-      if (tl !== null) an.timeline = tl;
       if (a.html !== undefined) {
+        const { renderHtml } = await import('../../report/html.js');
         const page = renderHtml(an);
         await writeFile(a.html, page);
         if (!a.quiet) process.stderr.write(`exitlens: wrote ${a.html} (${formatBytes(Buffer.byteLength(page))}); open it in any browser\n`);
       }
-      if (a.json) await out(renderJson(an));
-      else if (a.csv !== undefined) await out(renderCsv(an, a.csv as CsvTable));
-      else if (a.markdown) await out(renderMarkdown(an, { top: Math.min(a.top, 10) }));
-      else await out(renderText(an, { top: a.top, style: terminalStyle(process.stdout) }));
+      if (a.json) await out((await import('../../report/json.js')).renderJson(an));
+      else if (a.csv !== undefined) await out((await import('../../report/csv.js')).renderCsv(an, a.csv as CsvTable));
+      else if (a.markdown) await out((await import('../../report/markdown.js')).renderMarkdown(an, { top: Math.min(a.top, 10) }));
+      else {
+        const [{ renderText }, { terminalStyle }] = await Promise.all([import('../../report/text.js'), import('../style.js')]);
+        await out(renderText(an, { top: a.top, style: terminalStyle(process.stdout) }));
+      }
       process.exitCode = a.strict && an.input.diagnostics.bySeverity.error > 0 ? EXIT_CHECK_FAILED : EXIT_OK;
     } catch (e) {
       process.exitCode = reportError(e);

@@ -1,0 +1,154 @@
+/**
+ * The parallel path (src/parallel/) must give exactly the single pass's analysis: the same JSON, byte for byte,
+ * timeline and diagnostics (with their line numbers) included — on real fixtures and generated traces, at many
+ * split points, including traces with lost-event markers, exit reasons that name no ISA (deferred to the main
+ * thread), dropped entries, comments, and pasted-text damage in the middle (the range is then re-read by the
+ * main thread). Each case also checks that ranges really were parsed by workers and stitched, so that the
+ * comparison cannot pass by falling back to the single pass.
+ *
+ * The workers run the compiled build (dist/parallel/worker.js): `npm test` builds first.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyzeFiles, type AnalysisRun } from '../../src/analyze.js';
+import { fixture, HAS_SHARED_LARGE, ROOT, sharedLarge } from '../helpers.js';
+
+const HAS_WORKER_BUILD = existsSync(join(ROOT, 'dist', 'parallel', 'worker.js'));
+const dir = mkdtempSync(join(tmpdir(), 'exitlens-parallel-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function generated(format: string, lines: number, seed = 1): string {
+  const out = join(dir, `${format}-${lines}-${seed}.txt`);
+  if (!existsSync(out)) {
+    execFileSync(process.execPath, [join(ROOT, 'bench', 'generate.mjs'), '--lines', String(lines), '--format', format, '--seed', String(seed), '--out', out]);
+  }
+  return out;
+}
+
+/** mulberry32, seeded: the random split points are the same on every run. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Split sets for a file of `size` bytes: halves, thirds, 7 even cuts, 6 random sets of 1–7 cuts. */
+function splitSets(size: number, seed: number): number[][] {
+  const r = rng(seed);
+  const sets = [[size / 2], [size / 3, (2 * size) / 3], Array.from({ length: 7 }, (_, i) => ((i + 1) * size) / 8)];
+  for (let k = 0; k < 6; k++) sets.push(Array.from({ length: 1 + Math.floor(r() * 7) }, () => r() * size));
+  return sets.map((s) => s.map(Math.floor));
+}
+
+const json = (r: AnalysisRun) => JSON.stringify(r.analysis);
+
+/** Compare single pass and every split; returns how many ranges were stitched over all splits. */
+async function expectIdentical(path: string, seed = 7): Promise<{ ranges: number; stitched: number }> {
+  const single = await analyzeFiles([path], { timeline: true, threads: 1 });
+  expect(single.parallel).toBeNull();
+  const want = json(single);
+  let ranges = 0;
+  let stitched = 0;
+  for (const splitAt of splitSets(statSync(path).size, seed)) {
+    const par = await analyzeFiles([path], { timeline: true, splitAt });
+    expect(par.parallel, `split ${splitAt.join(',')}`).not.toBeNull();
+    ranges += par.parallel!.ranges;
+    stitched += par.parallel!.stitched;
+    const got = json(par);
+    if (got !== want) {
+      // Show the first differing part, not two megabytes of JSON.
+      let i = 0;
+      while (i < want.length && want[i] === got[i]) i++;
+      expect(got.slice(Math.max(0, i - 200), i + 200), `split at ${splitAt.join(',')}`).toBe(want.slice(Math.max(0, i - 200), i + 200));
+    }
+  }
+  return { ranges, stitched };
+}
+
+describe.skipIf(!HAS_WORKER_BUILD)('parallel path = single pass', () => {
+  it.each(['trace-cmd', 'ftrace', 'perf-script'])('generated %s trace (30k lines), 9 split sets', async (format) => {
+    const { ranges, stitched } = await expectIdentical(generated(format, 30000));
+    // Every range after the first was parsed by a worker (the sniff window is far smaller than any range here,
+    // except random cuts that land inside it).
+    expect(stitched).toBeGreaterThan(ranges / 2);
+  });
+
+  it('hostile trace: lost markers, reasons without ISA, dropped entries, comments, interrupts of every kind', async () => {
+    const src = readFileSync(generated('ftrace', 30000, 3), 'utf8').split('\n');
+    const r = rng(11);
+    const out: string[] = [];
+    for (const l of src) {
+      const x = r();
+      if (x < 0.004) out.push(`CPU:${Math.floor(r() * 12)} [LOST ${1 + Math.floor(r() * 50)} EVENTS]`);
+      else if (x < 0.005) out.push('# a comment in the middle');
+      if (x > 0.995 && l.includes('kvm_entry:')) continue; // an entry lost without a marker: orphan exit + entry
+      // Numeric reasons name no ISA: their class needs the whole input's ISA votes (deferred to the main thread).
+      out.push(x > 0.9 ? l.replace('reason HLT rip', 'reason 0xc rip') : l);
+    }
+    const path = join(dir, 'hostile.txt');
+    writeFileSync(path, out.join('\n'));
+    const { stitched } = await expectIdentical(path, 5);
+    expect(stitched).toBeGreaterThan(0);
+    const a = (await analyzeFiles([path], { threads: 1 })).analysis;
+    expect(a.roundTrips.discardedLost).toBeGreaterThan(0);
+    expect(a.roundTrips.orphanExits).toBeGreaterThan(0);
+  });
+
+  it('pasted-text damage in the middle switches repair on: later ranges are re-read by the main thread, same result', async () => {
+    const src = readFileSync(generated('trace-cmd', 20000, 4), 'utf8').split('\n');
+    const mid = Math.floor(src.length / 2);
+    // A mail client wrapped these records before ` rip` (the continuation holds the rest of the payload).
+    const wrapped = src.slice(mid, mid + 50).flatMap((l) => {
+      const i = l.indexOf(' rip ');
+      return l.includes('kvm_exit:') && i > 0 ? [l.slice(0, i), l.slice(i + 1)] : [l];
+    });
+    const path = join(dir, 'damaged.txt');
+    writeFileSync(path, [...src.slice(0, mid), ...wrapped, ...src.slice(mid + 50)].join('\n'));
+    const single = await analyzeFiles([path], { threads: 1 });
+    expect(single.analysis.input.diagnostics.byCode.map((d) => d.code)).toContain('repaired_rejoined');
+    await expectIdentical(path, 9);
+  });
+
+  it('unterminated last line (a capture cut short) in the last range', async () => {
+    const src = readFileSync(generated('trace-cmd', 20000, 5), 'utf8');
+    const path = join(dir, 'cut.txt');
+    writeFileSync(path, src.slice(0, src.trimEnd().length - 17));
+    await expectIdentical(path, 13);
+  });
+
+  it('real lab capture (access mode, no kvm_exit): the same result, read by the main thread', async () => {
+    const path = join(dir, 'lab.txt');
+    writeFileSync(path, gunzipSync(readFileSync(fixture('lab', 'tracefs-user-kvm-pvm.txt.gz'))));
+    const { stitched } = await expectIdentical(path, 17);
+    // No round trip ever completes, so no quantum is fixed and no worker is started.
+    expect(stitched).toBe(0);
+  });
+
+  it.each(['016-blog-qemu-kvm-1gb-pages-trace-cmd-report.txt', '019-kvm-list-2023-ept-violation-deadlock-flowed.txt', '027-kvm-list-2023-arm64-nv-kvm-exit-hsr-ec-wrapped.txt'])(
+    'public fixture %s',
+    async (f) => {
+      await expectIdentical(fixture('public', f), 19);
+    },
+  );
+
+  it.skipIf(!HAS_SHARED_LARGE)('large real Intel captures (../shared): two VMs, 110k exits, all events, exit-only grep', { timeout: 240_000 }, async () => {
+    for (const f of [
+      '01-hip24-thesis-host-2vms-110k.report-derived.txt',
+      '02-hip24-thesis-host-2vms-23k.report-derived.txt',
+      '05-hip24-thesis-host-report-all-events.txt',
+      '06-hip24-thesis-kvm-exit-only-grep-noapic.txt',
+    ]) {
+      const { ranges, stitched } = await expectIdentical(sharedLarge(f), 23);
+      if (f.startsWith('0') && !f.startsWith('06')) expect(stitched, f).toBeGreaterThan(ranges / 2);
+    }
+  });
+});
