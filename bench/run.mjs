@@ -6,6 +6,7 @@
  *   node bench/run.mjs [--lines 10000000] [--reps 3] [--formats trace-cmd,ftrace,perf-script] [--big 4]
  *                      [--out BENCHMARKS.md] [--keep]
  *
+ * exitlens runs as a user runs it: the built bin through its shebang (which sets the V8 young-generation size).
  * For each format it generates a trace into a temporary folder (bench/generate.mjs: real fixture payloads replayed
  * with advancing timestamps across 4 vCPU threads), then times, `--reps` times each, medians reported:
  *   - exitlens analyze (wall, MB/s, lines/s, peak RSS), with worker threads (the default) and with --threads 1,
@@ -86,8 +87,8 @@ async function main() {
       const bytes = statSync(file).size;
       process.stderr.write(`${format}: ${(bytes / 1e6).toFixed(0)} MB\n`);
       const rows = [
-        measure('exitlens analyze', process.execPath, [CLI, 'analyze', '--json', file], a.reps, bytes, a.lines),
-        measure('exitlens analyze --threads 1', process.execPath, [CLI, 'analyze', '--json', '--threads', '1', file], a.reps, bytes, a.lines),
+        measure('exitlens analyze', CLI, ['analyze', '--json', file], a.reps, bytes, a.lines),
+        measure('exitlens analyze --threads 1', CLI, ['analyze', '--json', '--threads', '1', file], a.reps, bytes, a.lines),
         measure('wc -l', 'wc', ['-l', file], a.reps, bytes, a.lines),
         measure('awk -f bench/pair.awk', 'awk', ['-f', join(ROOT, 'bench', 'pair.awk'), file], a.reps, bytes, a.lines),
       ];
@@ -98,7 +99,7 @@ async function main() {
       if (format === 'trace-cmd' && a.big > 1) {
         const bigFile = gen(dir, format, a.lines * a.big);
         const bigBytes = statSync(bigFile).size;
-        const big = measure(`exitlens analyze (${a.big}× larger)`, process.execPath, [CLI, 'analyze', '--json', bigFile], 1, bigBytes, a.lines * a.big);
+        const big = measure(`exitlens analyze (${a.big}× larger)`, CLI, ['analyze', '--json', bigFile], 1, bigBytes, a.lines * a.big);
         results.push({ format: `${format} ×${a.big}`, bytes: bigBytes, lines: a.lines * a.big, rows: [big], trips: JSON.parse(big.out).roundTrips.complete });
         rmSync(bigFile);
       }
