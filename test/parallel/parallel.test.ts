@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeFiles, type AnalysisRun } from '../../src/analyze.js';
+import { mulberry32 } from '../../src/costmodel/bootstrap.js';
 import { fixture, HAS_SHARED_LARGE, ROOT, sharedLarge } from '../helpers.js';
 
 const HAS_WORKER_BUILD = existsSync(join(ROOT, 'dist', 'parallel', 'worker.js'));
@@ -29,21 +30,9 @@ function generated(format: string, lines: number, seed = 1): string {
   return out;
 }
 
-/** mulberry32, seeded: the random split points are the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Split sets for a file of `size` bytes: halves, thirds, 7 even cuts, 6 random sets of 1–7 cuts. */
 function splitSets(size: number, seed: number): number[][] {
-  const r = rng(seed);
+  const r = mulberry32(seed); // seeded: the random split points are the same on every run
   const sets = [[size / 2], [size / 3, (2 * size) / 3], Array.from({ length: 7 }, (_, i) => ((i + 1) * size) / 8)];
   for (let k = 0; k < 6; k++) sets.push(Array.from({ length: 1 + Math.floor(r() * 7) }, () => r() * size));
   return sets.map((s) => s.map(Math.floor));
@@ -84,7 +73,7 @@ describe.skipIf(!HAS_WORKER_BUILD)('parallel path = single pass', () => {
 
   it('hostile trace: lost markers, reasons without ISA, dropped entries, comments, interrupts of every kind', async () => {
     const src = readFileSync(generated('ftrace', 30000, 3), 'utf8').split('\n');
-    const r = rng(11);
+    const r = mulberry32(11);
     const out: string[] = [];
     for (const l of src) {
       const x = r();
@@ -101,6 +90,33 @@ describe.skipIf(!HAS_WORKER_BUILD)('parallel path = single pass', () => {
     const a = (await analyzeFiles([path], { threads: 1 })).analysis;
     expect(a.roundTrips.discardedLost).toBeGreaterThan(0);
     expect(a.roundTrips.orphanExits).toBeGreaterThan(0);
+  });
+
+  it('lost-event markers exactly at range starts taint the threads the worker has not synced yet', async () => {
+    // Each marker names the host CPU of the record after it, and a range starts at each marker: the vCPU thread on
+    // that CPU has not synced in the range yet, so only the main thread's replay can taint its open round trip.
+    const src = readFileSync(generated('ftrace', 30000, 6), 'utf8').split('\n');
+    const out: string[] = [];
+    const at: number[] = [];
+    let bytes = 0;
+    src.forEach((l, i) => {
+      const cpu = /\[(\d+)\]/.exec(l)?.[1];
+      if (i > 1000 && i % 3000 === 0 && cpu !== undefined) {
+        at.push(bytes);
+        const m = `CPU:${Number(cpu)} [LOST 7 EVENTS]`;
+        out.push(m);
+        bytes += m.length + 1;
+      }
+      out.push(l);
+      bytes += Buffer.byteLength(l) + 1;
+    });
+    const path = join(dir, 'lost-at-splits.txt');
+    writeFileSync(path, out.join('\n'));
+    const single = await analyzeFiles([path], { timeline: true, threads: 1 });
+    expect(single.analysis.roundTrips.discardedLost).toBeGreaterThan(0);
+    const par = await analyzeFiles([path], { timeline: true, splitAt: at });
+    expect(par.parallel).toEqual({ ranges: at.length + 1, stitched: at.length });
+    expect(json(par)).toBe(json(single));
   });
 
   it('pasted-text damage in the middle switches repair on: later ranges are re-read by the main thread, same result', async () => {
