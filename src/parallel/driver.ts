@@ -52,8 +52,8 @@ export interface ParallelPlan {
   bounds: number[];
 }
 
-/** Read [start, end) of a file in chunks. */
-async function readRange(path: string, start: number, end: number, chunkSize: number, onChunk: (b: Buffer) => void): Promise<void> {
+/** Read [start, end) of a file in chunks (the main thread's ranges and each worker's). */
+export async function readRange(path: string, start: number, end: number, chunkSize: number, onChunk: (b: Buffer) => void): Promise<void> {
   const fh = await open(path, 'r');
   try {
     let pos = start;

@@ -2,7 +2,6 @@
  * Worker thread of the parallel path (./driver.ts): reads one byte range of a text trace with a session in worker
  * mode and posts its `RangeResult` — counts, rows, the range's head and thread end states — to the main thread.
  */
-import { open } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { Session } from '../analyze.js';
 import { linesInto } from '../parse/index.js';
@@ -10,6 +9,7 @@ import { LineSplitter } from '../parse/lines.js';
 import { TextParser } from '../parse/text-parser.js';
 import { TimestampParser } from '../parse/timestamps.js';
 import type { Isa } from '../model/events.js';
+import { readRange } from './driver.js';
 import type { FromWorker, RangeJob, RangeResult } from './types.js';
 
 /** Progress messages every 16 MiB (the main thread's bar). */
@@ -33,25 +33,16 @@ async function run(job: RangeJob, post: (m: FromWorker) => void): Promise<RangeR
   const parser = new TextParser(0, job.displayName, s.diag, ts, s.sink, job.format, job.repair, false);
   let final = false;
   const splitter = new LineSplitter(linesInto(parser, 0, ts, s.diag, job.fastLane, () => final));
-  const fh = await open(job.path, 'r');
+  let read = 0;
   let sent = 0;
-  try {
-    let pos = job.start;
-    while (pos < job.end) {
-      const n = Math.min(job.chunkSize, job.end - pos);
-      const buf = Buffer.allocUnsafe(n);
-      const { bytesRead } = await fh.read(buf, 0, n, pos);
-      if (bytesRead === 0) break;
-      pos += bytesRead;
-      splitter.push(bytesRead === n ? buf : buf.subarray(0, bytesRead));
-      if (pos - job.start - sent >= PROGRESS_EVERY) {
-        sent = pos - job.start;
-        post({ type: 'progress', bytes: sent });
-      }
+  await readRange(job.path, job.start, job.end, job.chunkSize, (b) => {
+    splitter.push(b);
+    read += b.length;
+    if (read - sent >= PROGRESS_EVERY) {
+      sent = read;
+      post({ type: 'progress', bytes: sent });
     }
-  } finally {
-    await fh.close();
-  }
+  });
   // A range ends just after a newline, so only the last one can end in an unterminated (final) line.
   final = job.last;
   splitter.end();
