@@ -105,7 +105,7 @@ export class Session {
   readonly timeline: TimelineCollector | null;
   /** Worker: trips whose class needs the whole input's ISA hint (posted to the main thread). */
   private readonly deferred: DeferredTrip[] = [];
-  deferOverflow = false;
+  private deferOverflow = false;
   private pendingAccess: { u: ClassifiedUnit; g: AccessGroup }[] = [];
   filtered = 0;
   classified = 0;
@@ -129,7 +129,7 @@ export class Session {
     this.pairer = new RoundTripPairer(
       (rt) => this.onTrip(rt),
       this.diag,
-      job === null ? null : { headLimit: job.headLimit, votes: () => ISAS.map((k) => this.isaVotes[k]) },
+      job === null ? null : { headLimit: job.headLimit, votes: () => this.voteList() },
     );
     this.grouper = new AccessGrouper((g) => this.onGroup(g));
     this.timeline = opts.timeline === true ? new TimelineCollector() : null;
@@ -137,28 +137,27 @@ export class Session {
     this.model = job === null && opts.model !== undefined ? loadModel(opts.model) : null;
   }
 
-  /** Round trips classified so far (the parallel driver starts workers once the sample quantum is fixed). */
+  /** The sample quantum in ns, fixed at the first round trip (the parallel driver starts workers once it is). */
   get quantum(): number | null {
     return this.summarizer.sampleQuantum;
   }
 
-  get timestamps(): TimestampParser | null {
-    return this.ts;
+  /** The ISA votes so far as a plain array (ISAS order), for posting between threads. */
+  private voteList(): number[] {
+    return ISAS.map((k) => this.isaVotes[k]);
   }
 
   /** Worker: everything the main thread needs to stitch this range (see src/parallel/types.ts). */
-  rangeResult(parser: TextParser, unusable: string | null): RangeResult {
+  rangeResult(parser: TextParser): RangeResult {
     const ts = this.ts!;
     return {
-      unusable:
-        unusable ??
-        (!parser.parallelSafe
-          ? 'the range switched on pasted-text repair or multi-file prefixes'
-          : this.pairer.headOverflow
-            ? 'too many events before the vCPU threads synced'
-            : this.deferOverflow
-              ? 'too many exits whose reason names no ISA'
-              : null),
+      unusable: !parser.parallelSafe
+        ? 'the range switched on pasted-text repair or multi-file prefixes'
+        : this.pairer.headOverflow
+          ? 'too many events before the vCPU threads synced'
+          : this.deferOverflow
+            ? 'too many exits whose reason names no ISA'
+            : null,
       counts: { ...parser.counts },
       eventCounts: [...parser.eventCounts],
       ts: ts.toState(),
@@ -169,7 +168,7 @@ export class Session {
       summary: this.summarizer.toState(),
       timeline: this.timeline?.toState() ?? null,
       deferred: this.deferred,
-      votes: ISAS.map((k) => this.isaVotes[k]),
+      votes: this.voteList(),
       userspaceExits: this.userspaceExits,
       sawExitOrEntry: this.sawExitOrEntry,
       filtered: this.filtered,
@@ -296,7 +295,7 @@ export class Session {
           durNs: rt.durNs,
           kernelNs: rt.kernelNs,
           vmmNs: rt.vmmNs,
-          votes: ISAS.map((k) => this.isaVotes[k]),
+          votes: this.voteList(),
         });
       }
       return;

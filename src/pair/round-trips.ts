@@ -227,10 +227,7 @@ export class RoundTripPairer {
       const e = it.ev;
       if (e.kind === 'lost') {
         // Threads the worker synced before this marker were tainted by the worker itself.
-        for (const t of this.threads.values()) {
-          if (synced.has(t.info.key)) continue;
-          if (e.cpu < 0 || t.lastCpu === e.cpu || t.lastCpu < 0) t.tainted = true;
-        }
+        this.lost(e.cpu, synced);
         continue;
       }
       if (e.kind === 'entry') beforeEntry(it.votes);
@@ -323,8 +320,10 @@ export class RoundTripPairer {
     return t;
   }
 
-  private lost(cpu: number): void {
+  /** A lost-event marker for `cpu` (-1: any) taints the threads last seen there, except those in `skip`. */
+  private lost(cpu: number, skip?: ReadonlySet<string>): void {
     for (const t of this.threads.values()) {
+      if (skip?.has(t.info.key) === true) continue;
       if (cpu < 0 || t.lastCpu === cpu || t.lastCpu < 0) t.tainted = true;
     }
   }

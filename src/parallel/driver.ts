@@ -26,8 +26,8 @@ import { open, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { AnalyzeOptions, Session } from '../analyze.js';
 import type { Diagnostics } from '../model/diagnostics.js';
-import { linesInto, type ParseSummary } from '../parse/index.js';
-import { DEFAULT_CHUNK_SIZE, hasTraceDatMagic, isGzip } from '../parse/input.js';
+import { linesInto, looksBinary, type ParseSummary } from '../parse/index.js';
+import { DEFAULT_CHUNK_SIZE, hasTraceDatMagic, isGzip, readHead } from '../parse/input.js';
 import { LineSplitter } from '../parse/lines.js';
 import { TextParser } from '../parse/text-parser.js';
 import { TimestampParser } from '../parse/timestamps.js';
@@ -100,11 +100,9 @@ export async function planParallel(paths: readonly string[], opts: AnalyzeOption
   if (st === null || !st.isFile()) return null;
   const size = st.size;
   if (opts.splitAt === undefined && size < (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES)) return null;
-  const fh = await open(path, 'r');
-  const head = Buffer.alloc(4096);
-  const { bytesRead } = await fh.read(head, 0, head.length, 0).finally(() => fh.close());
-  const h = head.subarray(0, bytesRead);
-  if (isGzip(h) || hasTraceDatMagic(h) || h.includes(0)) return null;
+  // Compressed, binary and trace.dat inputs take the single pass (which reports or decodes them).
+  const h = await readHead(path, 4096);
+  if (isGzip(h) || hasTraceDatMagic(h) || looksBinary(h)) return null;
   const nominal = opts.splitAt ?? Array.from({ length: threads - 1 }, (_, i) => Math.floor(((i + 1) * size) / threads));
   const bounds = [0];
   for (const p of [...nominal].sort((a, b) => a - b)) {

@@ -48,7 +48,7 @@ async function run(job: RangeJob, post: (m: FromWorker) => void): Promise<RangeR
   splitter.end();
   parser.end();
   post({ type: 'progress', bytes: job.end - job.start });
-  return s.rangeResult(parser, null);
+  return s.rangeResult(parser);
 }
 
 const port = parentPort;

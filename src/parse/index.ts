@@ -44,7 +44,7 @@ export interface ParseSummary {
 }
 
 /** Bytes whose presence in the first 4 KiB means "binary, not text" (NUL). */
-function looksBinary(head: Buffer): boolean {
+export function looksBinary(head: Buffer): boolean {
   const n = Math.min(head.length, 4096);
   for (let i = 0; i < n; i++) if (head[i] === 0) return true;
   return false;
