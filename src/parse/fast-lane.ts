@@ -24,9 +24,10 @@
  * update per line. Allocations left per KVM event: its `source` and the event.
  */
 import type { Diagnostics } from '../model/diagnostics.js';
-import type { EventHeader, SourceRef } from '../model/events.js';
+import type { EventHeader, SourceRef, TraceEvent } from '../model/events.js';
 import { copyBytes, Decoder, decodePayload, decoderOf, latin1 } from './fast-payloads.js';
 import { plainChunk } from './lines.js';
+import { MAX_BYTES as MEMO_MAX_BYTES, PayloadMemo } from './payload-memo.js';
 import { buildEvent } from './payloads.js';
 import type { FastTally, TextParser } from './text-parser.js';
 import type { TimestampParser } from './timestamps.js';
@@ -116,6 +117,10 @@ const MAX_CPU_DIGITS = 5;
 /** Decimal digits that always fit a double exactly (10^15 < 2^53). */
 const MAX_TID_DIGITS = 15;
 const NO_BYTES = new Uint8Array(0);
+/** timestamps.ts `parseBytes` reads at most 12 digits of seconds. */
+const MAX_SECS_DIGITS = 12;
+/** Longer lines go to `line` (lines.ts keeps at most 1 MiB per line; the block lane never sees more). */
+const MAX_BLOCK_LINE = 1 << 20;
 
 function equalBytes(a: Uint8Array, b: Uint8Array, s: number, e: number): boolean {
   if (a.length !== e - s) return false;
@@ -145,6 +150,10 @@ export class FastLane {
   private readonly perf: boolean;
   private readonly header: EventHeader = { ts: 0, cpu: 0, tid: 0, comm: '', instance: '', source: { file: 0, line: 0 } };
   private readonly ctx: LazyLineContext;
+  private readonly memo = new PayloadMemo();
+  /** The chunk the block lane is reading, and a DataView of it (the memo reads payloads four bytes at a time). */
+  private dvBuf: Buffer | null = null;
+  private dv: DataView | null = null;
 
   constructor(
     private readonly fileIndex: number,
@@ -276,12 +285,145 @@ export class FastLane {
     const info = this.nameOf(b, ns, ne, h);
     const tsv = this.ts.parseBytes(b, tss, tse);
     if (Number.isNaN(tsv)) return false;
+    this.commit(info, b, s, e, cs, ce, tid, cpu, tsv, ps, pe);
+    return true;
+  }
 
-    // Committed: the line is an event.
+  /**
+   * The block lane: the complete lines of a plain chunk (all ASCII, no tab, VT, FF or CR; lines.ts `plainChunk`)
+   * from `s` up to `limit` (just past a newline), in one loop with no call per line. It takes only the plainest
+   * form of the layouts `line` accepts — the first `[` opens the CPU column, a `secs.frac` timestamp — and returns
+   * the start of the first line that is anything else (`limit` when none): the splitter hands that line to `line`
+   * (then to the text parser) and calls back for the rest. Every line it takes, `line` takes the same way
+   * (test/parse/fast-lane.test.ts runs both on every fixture).
+   */
+  block(b: Buffer, s: number, limit: number): number {
+    const perf = this.perf;
+    if (this.dvBuf !== b) {
+      this.dvBuf = b;
+      this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    while (s < limit) {
+      // A newline is at limit - 1 at the latest, so every scan below stops at e (b[e] is 10, in no class).
+      const e = b.indexOf(10, s);
+      if (e - s > MAX_BLOCK_LINE) return s;
+      let i = s;
+      while (b[i] === SP) i++;
+      const cs = i;
+      while (i < e && b[i] !== 0x5b) i++;
+      if (i >= e) return s;
+      const lb = i;
+      let k = lb + 1;
+      let c = b[k]!;
+      let cpu = 0;
+      while (c >= 48 && c <= 57) {
+        cpu = cpu * 10 + (c - 48);
+        c = b[++k]!;
+      }
+      if (c !== 0x5d || k === lb + 1 || k - lb - 1 > MAX_CPU_DIGITS) return s;
+      const rb = k;
+      // Task column, right to left from "[".
+      let j = lb - 1;
+      while (j >= s && b[j] === SP) j--;
+      const tidEnd = j + 1;
+      while (j >= s && (c = b[j]!) >= 48 && c <= 57) j--;
+      if (j === tidEnd - 1 || tidEnd - j - 1 > MAX_TID_DIGITS) return s;
+      let tid = 0;
+      for (let q = j + 1; q < tidEnd; q++) tid = tid * 10 + (b[q]! - 48);
+      let ce: number;
+      if (perf) {
+        if (j < s || b[j] !== SP) return s;
+        ce = j;
+        while (ce > cs && b[ce - 1] === SP) ce--;
+        if (ce <= cs) return s;
+      } else {
+        if (j < cs || b[j] !== 0x2d /* - */) return s;
+        ce = j;
+      }
+      // Flags column (ftrace), then `secs.frac:`.
+      k = rb + 1;
+      if (b[k] !== SP) return s;
+      while (b[k] === SP) k++;
+      if (!perf && (CLS[b[k]!]! & FLAG0) !== 0) {
+        let f = k;
+        while (f < e && b[f] !== SP) f++;
+        const n = f - k;
+        if (n < 4 || n > 5 || (CLS[b[k + 1]!]! & FLAG1) === 0 || (CLS[b[k + 2]!]! & FLAG2) === 0) return s;
+        if ((CLS[b[k + 3]!]! & HEX_OR_DOT) === 0 || (n === 5 && (CLS[b[k + 4]!]! & HEX_OR_DOT) === 0)) return s;
+        k = f;
+        while (b[k] === SP) k++;
+      }
+      const tss = k;
+      let hi = 0;
+      c = b[k]!;
+      while (c >= 48 && c <= 57) {
+        hi = hi * 10 + (c - 48);
+        c = b[++k]!;
+      }
+      if (c !== 0x2e /* . */ || k === tss || k - tss > MAX_SECS_DIGITS) return s;
+      const fs = ++k;
+      let frac = 0;
+      c = b[k]!;
+      while (c >= 48 && c <= 57) {
+        frac = frac * 10 + (c - 48);
+        c = b[++k]!;
+      }
+      const digits = k - fs;
+      if (c !== 0x3a /* : */ || digits === 0 || digits > 9) return s;
+      const tse = k;
+      if (b[++k] !== SP) return s;
+      while (b[k] === SP) k++;
+      // Event name ([sys:]name), then ':'.
+      if ((CLS[b[k]!]! & ID_START) === 0) return s;
+      let ns = k;
+      let h = 0;
+      while (((c = b[k]!), (CLS[c]! & NAME_CHAR) !== 0)) {
+        h = (Math.imul(h, 31) + c) | 0;
+        k++;
+      }
+      if (c !== 0x3a) return s;
+      if ((CLS[b[k + 1]!]! & ID_START) !== 0) {
+        for (let q = ns; q < k; q++) if ((CLS[b[q]!]! & ID_CHAR) === 0) return s;
+        ns = ++k;
+        h = 0;
+        while (((c = b[k]!), (CLS[c]! & NAME_CHAR) !== 0)) {
+          h = (Math.imul(h, 31) + c) | 0;
+          k++;
+        }
+        if (c !== 0x3a) return s;
+      }
+      const ne = k++;
+      if (k < e && b[k] !== SP) return s;
+      let ps = k;
+      while (ps < e && b[ps] === SP) ps++;
+      let pe = e;
+      while (pe > ps && b[pe - 1] === SP) pe--;
+      const info = this.nameOf(b, ns, ne, h);
+      const tsv = this.ts.fracBytes(hi, frac, digits, b, tss, tse);
+      this.commit(info, b, s, e, cs, ce, tid, cpu, tsv, ps, pe);
+      s = e + 1;
+    }
+    return s;
+  }
+
+  /** A line that parsed: count it and make its event (bytes [s, e), comm [cs, ce), payload [ps, pe)). */
+  private commit(
+    info: NameInfo,
+    b: Buffer,
+    s: number,
+    e: number,
+    cs: number,
+    ce: number,
+    tid: number,
+    cpu: number,
+    tsv: number,
+    ps: number,
+    pe: number,
+  ): void {
     const line = this.parser.takeLine(e - s);
     if (info.kind === Kind.Other) {
       this.parser.fastEvent(null, info.tally);
-      return true;
+      return;
     }
     const comm = this.commOf(tid, b, cs, ce);
     const source: SourceRef = { file: this.fileIndex, line };
@@ -290,7 +432,7 @@ export class FastLane {
         { kind: 'kvm_other', ts: tsv, cpu, tid, comm, instance: '', source, name: info.name },
         info.tally,
       );
-      return true;
+      return;
     }
     const hd = this.header;
     hd.ts = tsv;
@@ -298,7 +440,17 @@ export class FastLane {
     hd.tid = tid;
     hd.comm = comm;
     hd.source = source;
-    let ev = info.decoder === Decoder.None ? null : decodePayload(info.decoder, b, ps, pe, hd);
+    let ev: TraceEvent | null = null;
+    const d = info.decoder;
+    if (d !== Decoder.None) {
+      // The block lane's chunk: look the payload up in the memo first.
+      const memo = this.dvBuf === b && pe > ps && pe - ps <= MEMO_MAX_BYTES;
+      if (memo) ev = this.memo.get(d, b, this.dv!, ps, pe, hd);
+      if (ev === null) {
+        ev = decodePayload(d, b, ps, pe, hd);
+        if (ev !== null && memo) this.memo.put(ev);
+      }
+    }
     if (ev === null) {
       const ctx = this.ctx;
       ctx.source = source;
@@ -309,7 +461,6 @@ export class FastLane {
       ctx.b = NO_BYTES; // do not keep the chunk alive
     }
     this.parser.fastEvent(ev, info.tally);
-    return true;
   }
 
   /**

@@ -70,6 +70,11 @@ export function linesInto(
       lane ??= new FastLane(fileIndex, parser, ts, diag, parser.format ?? 'ftrace');
       return lane.line(buf, s, e);
     };
+    h.block = (buf, s, limit) => {
+      if (!parser.fastLaneReady) return s;
+      lane ??= new FastLane(fileIndex, parser, ts, diag, parser.format ?? 'ftrace');
+      return lane.block(buf, s, limit);
+    };
   }
   return h;
 }

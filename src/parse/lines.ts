@@ -36,6 +36,12 @@ export interface LineHandler {
    * before it is decoded. Returns true when it consumed the line; false to get it as text through `line`.
    */
   bytes?(buf: Buffer, start: number, end: number): boolean;
+  /**
+   * Optional block lane: offered the complete lines of a plain chunk (see `plainChunk`) from `start` up to `limit`
+   * (just past a newline) at once. Returns the start of the first line it did not consume (`limit`: all of them);
+   * that line is then handed out one at a time as usual, and the block lane is offered the rest again.
+   */
+  block?(buf: Buffer, start: number, limit: number): number;
 }
 
 export class LineSplitter {
@@ -61,7 +67,17 @@ export class LineSplitter {
   private split(chunk: Buffer): void {
     let start = 0;
     const n = chunk.length;
+    const block = plainChunk.buf === chunk ? this.handler.block : undefined;
+    const limit = block === undefined ? 0 : chunk.lastIndexOf(10) + 1;
     while (start < n) {
+      if (start < limit && this.carryLen === 0 && !this.skipping) {
+        start = block!.call(this.handler, chunk, start, limit);
+        if (start >= n) return;
+        if (start >= limit) {
+          this.stash(chunk, start, n);
+          return;
+        }
+      }
       const nl = chunk.indexOf(10, start);
       if (nl === -1) {
         this.stash(chunk, start, n);

@@ -120,6 +120,21 @@ export class TimestampParser {
     return this.rebase(hi, lo, dot === -1);
   }
 
+  /**
+   * `parseBytes` for a `secs.frac` timestamp the caller already split into its integer part `hi` and fraction `frac`
+   * of `digits` digits (1-9; `hi` of 1-12 digits), the bytes [s, e) of `b` (the block lane of fast-lane.ts).
+   */
+  fracBytes(hi: number, frac: number, digits: number, b: Uint8Array, s: number, e: number): number {
+    const step = POW10[9 - digits]!;
+    if (this.resolutionNs === null || step < this.resolutionNs) this.resolutionNs = step;
+    this.sawFraction = true;
+    if (this.baseHi === null) this.first = latin1(b, s, e);
+    this.lastStart = s;
+    this.lastEnd = e;
+    this.lastBuf = b;
+    return this.rebase(hi, frac * step, false);
+  }
+
   /** The last timestamp's bytes are decoded only when asked (the fast lane parses millions). */
   private lastBuf: Uint8Array | null = null;
   private lastStart = 0;
