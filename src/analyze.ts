@@ -68,6 +68,8 @@ type RawReason = NonNullable<ClassifiedUnit['rawReason']>;
 /** Shared, frozen exit-reason keys by printed reason (a handful of reasons repeat millions of times). */
 const rawReasonMemo = new Map<string, RawReason[]>();
 const RAW_REASON_MEMO_MAX = 4096;
+const RAW_REASON_CACHE_SLOTS = 64;
+const rawReasonCache: (RawReason | undefined)[] = new Array<RawReason | undefined>(RAW_REASON_CACHE_SLOTS);
 
 /** The exit reason as the summary keys it; arm64 rows are named by the exception class (IRQ exits by type). */
 function rawReasonOf(x: KvmExit): RawReason {
@@ -75,9 +77,18 @@ function rawReasonOf(x: KvmExit): RawReason {
   const raw = isa === 'arm64' && x.arm64 !== undefined ? x.arm64.ecName : x.rawReason;
   const code = x.exitCode;
   const arm64Type = x.arm64?.type ?? '';
+  // A direct-mapped cache in front of the memo (keys are shared, frozen objects; see rawReasonMemo).
+  const cs = (raw.length * 13 + raw.charCodeAt(0) * 3) & (RAW_REASON_CACHE_SLOTS - 1);
+  const hit = rawReasonCache[cs];
+  if (hit !== undefined && hit.raw === raw && hit.isa === isa && hit.code === code && hit.arm64Type === arm64Type) return hit;
   let list = rawReasonMemo.get(raw);
   if (list !== undefined) {
-    for (const r of list) if (r.isa === isa && r.code === code && r.arm64Type === arm64Type) return r;
+    for (const r of list) {
+      if (r.isa === isa && r.code === code && r.arm64Type === arm64Type) {
+        rawReasonCache[cs] = r;
+        return r;
+      }
+    }
   } else if (rawReasonMemo.size < RAW_REASON_MEMO_MAX) {
     list = [];
     rawReasonMemo.set(raw, list);

@@ -60,6 +60,8 @@ const enum Kind {
 
 interface NameInfo {
   bytes: Uint8Array;
+  /** `bytes` as little-endian words (see `equalWords`). */
+  words: Int32Array;
   name: string;
   kind: Kind;
   decoder: Decoder;
@@ -69,6 +71,7 @@ interface NameInfo {
 interface CommInfo {
   tid: number;
   bytes: Uint8Array;
+  words: Int32Array;
   comm: string;
 }
 
@@ -128,6 +131,67 @@ function equalBytes(a: Uint8Array, b: Uint8Array, s: number, e: number): boolean
   return true;
 }
 
+/** The little-endian 32-bit words of `k`, the last one zero-padded. */
+function wordsOf(k: Uint8Array): Int32Array {
+  const w = new Int32Array((k.length + 3) >> 2);
+  for (let i = 0; i < k.length; i++) w[i >> 2]! |= k[i]! << (8 * (i & 3));
+  return w;
+}
+
+/** Masks of the 1-3 bytes of a partial last word. */
+const TAIL_MASK = [0, 0xff, 0xffff, 0xffffff];
+
+/**
+ * Are bytes [s, e) of the chunk `dv` views equal to the key whose words are `w` and length `n`? Four bytes per
+ * read (a byte visit costs ~3 ns on the 2-core VM, a word ~4); the partial last word is read whole and masked when
+ * the chunk has the bytes after it.
+ */
+function equalWords(dv: DataView, b: Uint8Array, s: number, e: number, w: Int32Array, n: number): boolean {
+  if (e - s !== n) return false;
+  const full = n >> 2;
+  let i = s;
+  for (let k = 0; k < full; k++, i += 4) if (dv.getInt32(i, true) !== w[k]) return false;
+  const t = n & 3;
+  if (t === 0) return true;
+  let x: number;
+  if (i + 4 <= dv.byteLength) x = dv.getInt32(i, true) & TAIL_MASK[t]!;
+  else {
+    x = 0;
+    for (let q = 0; q < t; q++) x |= b[i + q]! << (8 * q);
+  }
+  return x === w[full];
+}
+
+/** Hash of bytes [s, e) read as words (a name), with its length. */
+function hashWords(dv: DataView, b: Uint8Array, s: number, e: number): number {
+  const n = e - s;
+  let h = Math.imul(n, 0x9e3779b1);
+  let i = s;
+  for (; i + 4 <= e; i += 4) h = Math.imul(h ^ dv.getInt32(i, true), 0x01000193);
+  let x = 0;
+  for (let q = 0; i < e; i++, q++) x |= b[i]! << (8 * q);
+  h = Math.imul(h ^ x, 0x01000193);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * The first byte `c` in [i, e) of the chunk `dv` views, or e: four bytes per read (SWAR: a zero byte of `word ^
+ * c·0x01010101` sets its high bit in `(x − 0x01010101) & ~x & 0x80808080`; the lowest one is exact).
+ */
+function findByte(dv: DataView, b: Uint8Array, i: number, e: number, c: number): number {
+  const rep = Math.imul(c, 0x01010101);
+  for (; i + 4 <= e; i += 4) {
+    const x = dv.getInt32(i, true) ^ rep;
+    const z = (x - 0x01010101) & ~x & 0x80808080;
+    if (z !== 0) return i + ((31 - Math.clz32(z & -z)) >> 3);
+  }
+  while (i < e && b[i] !== c) i++;
+  return i;
+}
+
+/** Four blanks, as a little-endian word. */
+const SP4 = 0x20202020;
+
 /**
  * The `PayloadContext` of buildEvent, reused for every line: its `line` (only read for diagnostic samples) is
  * decoded on demand. buildEvent keeps neither the context nor the header, only `source` (a new object per line).
@@ -146,6 +210,8 @@ class LazyLineContext implements PayloadContext {
 export class FastLane {
   /** Event names by hash, two ways per set (a slot and its neighbour); bounded whatever the trace holds. */
   private readonly names: (NameInfo | undefined)[] = new Array<NameInfo | undefined>(NAME_SLOTS);
+  /** The block lane's names, by `hashWords` (two ways per set, as `names`). */
+  private readonly blockNames: (NameInfo | undefined)[] = new Array<NameInfo | undefined>(NAME_SLOTS);
   private readonly comms: (CommInfo | undefined)[] = new Array<CommInfo | undefined>(COMM_SLOTS);
   private readonly perf: boolean;
   private readonly header: EventHeader = { ts: 0, cpu: 0, tid: 0, comm: '', instance: '', source: { file: 0, line: 0 } };
@@ -303,6 +369,7 @@ export class FastLane {
       this.dvBuf = b;
       this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     }
+    const dv = this.dv!;
     while (s < limit) {
       // A newline is at limit - 1 at the latest, so every scan below stops at e (b[e] is 10, in no class).
       const e = b.indexOf(10, s);
@@ -310,7 +377,7 @@ export class FastLane {
       let i = s;
       while (b[i] === SP) i++;
       const cs = i;
-      while (i < e && b[i] !== 0x5b) i++;
+      i = findByte(dv, b, i, e, 0x5b);
       if (i >= e) return s;
       const lb = i;
       let k = lb + 1;
@@ -372,33 +439,33 @@ export class FastLane {
       if (c !== 0x3a /* : */ || digits === 0 || digits > 9) return s;
       const tse = k;
       if (b[++k] !== SP) return s;
+      while (k + 4 <= e && dv.getInt32(k, true) === SP4) k += 4;
       while (b[k] === SP) k++;
-      // Event name ([sys:]name), then ':'.
+      // Event name ([sys:]name), then ':': the name up to the first ':', looked up by its words; a name not seen
+      // before is checked byte by byte (`line`'s rule: [A-Za-z_][A-Za-z0-9_.]*).
       if ((CLS[b[k]!]! & ID_START) === 0) return s;
       let ns = k;
-      let h = 0;
-      while (((c = b[k]!), (CLS[c]! & NAME_CHAR) !== 0)) {
-        h = (Math.imul(h, 31) + c) | 0;
-        k++;
+      let ne = findByte(dv, b, k, e, 0x3a);
+      if (ne >= e) return s;
+      if ((CLS[b[ne + 1]!]! & ID_START) !== 0) {
+        // `sys:` prefix (perf), an identifier (no `.`); the name follows.
+        for (let q = ns; q < ne; q++) if ((CLS[b[q]!]! & ID_CHAR) === 0) return s;
+        ns = ne + 1;
+        ne = findByte(dv, b, ns, e, 0x3a);
+        if (ne >= e) return s;
       }
-      if (c !== 0x3a) return s;
-      if ((CLS[b[k + 1]!]! & ID_START) !== 0) {
-        for (let q = ns; q < k; q++) if ((CLS[b[q]!]! & ID_CHAR) === 0) return s;
-        ns = ++k;
-        h = 0;
-        while (((c = b[k]!), (CLS[c]! & NAME_CHAR) !== 0)) {
-          h = (Math.imul(h, 31) + c) | 0;
-          k++;
-        }
-        if (c !== 0x3a) return s;
-      }
-      const ne = k++;
+      k = ne + 1;
       if (k < e && b[k] !== SP) return s;
       let ps = k;
       while (ps < e && b[ps] === SP) ps++;
       let pe = e;
       while (pe > ps && b[pe - 1] === SP) pe--;
-      const info = this.nameOf(b, ns, ne, h);
+      const h = hashWords(dv, b, ns, ne);
+      let info = this.blockName(dv, b, ns, ne, h);
+      if (info === null) {
+        for (let q = ns; q < ne; q++) if ((CLS[b[q]!]! & NAME_CHAR) === 0) return s;
+        info = this.addBlockName(b, ns, ne, h);
+      }
       const tsv = this.ts.fracBytes(hi, frac, digits, b, tss, tse);
       this.commit(info, b, s, e, cs, ce, tid, cpu, tsv, ps, pe);
       s = e + 1;
@@ -463,6 +530,25 @@ export class FastLane {
     this.parser.fastEvent(ev, info.tally);
   }
 
+  /** The block lane's name of bytes [s, e) (hash `h`: hashWords), or null when it has none yet. */
+  private blockName(dv: DataView, b: Uint8Array, s: number, e: number, h: number): NameInfo | null {
+    const slot = h & (NAME_SLOTS - 1);
+    const n = this.blockNames[slot];
+    if (n !== undefined && equalWords(dv, b, s, e, n.words, n.bytes.length)) return n;
+    const m = this.blockNames[slot ^ 1];
+    if (m !== undefined && equalWords(dv, b, s, e, m.words, m.bytes.length)) return m;
+    return null;
+  }
+
+  /** Make and keep the block lane's name of bytes [s, e) (checked by the caller). */
+  private addBlockName(b: Uint8Array, s: number, e: number, h: number): NameInfo {
+    const slot = h & (NAME_SLOTS - 1);
+    const made = this.makeName(b, s, e);
+    if (this.blockNames[slot] === undefined) this.blockNames[slot] = made;
+    else this.blockNames[slot ^ 1] = made;
+    return made;
+  }
+
   /**
    * The name of bytes [s, e) (hash `h`, taken by the caller's scan). A trace has tens of names; one with more (or
    * two hot names in one set) only makes names again, at the cost of a string: memory stays bounded.
@@ -495,15 +581,19 @@ export class FastLane {
       kind = probe.kind === 'other' ? Kind.Other : Kind.KvmOther;
     }
     const decoder = kind === Kind.Typed ? decoderOf(name) : Decoder.None;
-    return { bytes: copyBytes(b, s, e), name, kind, decoder, tally: this.parser.fastTally(name) };
+    const bytes = copyBytes(b, s, e);
+    return { bytes, words: wordsOf(bytes), name, kind, decoder, tally: this.parser.fastTally(name) };
   }
 
   private commOf(tid: number, b: Uint8Array, s: number, e: number): string {
     const slot = tid & (COMM_SLOTS - 1);
     const c = this.comms[slot];
-    if (c !== undefined && c.tid === tid && equalBytes(c.bytes, b, s, e)) return c.comm;
+    if (c !== undefined && c.tid === tid) {
+      if (this.dvBuf === b ? equalWords(this.dv!, b, s, e, c.words, c.bytes.length) : equalBytes(c.bytes, b, s, e)) return c.comm;
+    }
     const comm = latin1(b, s, e);
-    this.comms[slot] = { tid, bytes: copyBytes(b, s, e), comm };
+    const bytes = copyBytes(b, s, e);
+    this.comms[slot] = { tid, bytes, words: wordsOf(bytes), comm };
     return comm;
   }
 }

@@ -16,15 +16,24 @@ import { Decoder } from './fast-payloads.js';
 /** Longest payload kept (real kvm_exit payloads with a symbol are ~90 bytes; the hot ones ~45). */
 export const MAX_BYTES = 96;
 const MAX_WORDS = MAX_BYTES / 4;
+/** Slots: 4096 (a real trace repeats a few thousand payloads; tests pass fewer bits to force collisions). */
 const SLOT_BITS = 12;
-const SLOTS = 1 << SLOT_BITS;
 
 export class PayloadMemo {
   /** Per slot: the decoder and the payload length (`len * 16 + decoder`), 0 when empty. */
-  private readonly tags = new Int32Array(SLOTS);
+  private readonly tags: Int32Array;
   /** Per slot: the payload's words (little-endian), the last one padded with zero bytes. */
-  private readonly keys = new Int32Array(SLOTS * MAX_WORDS);
-  private readonly vals: (TraceEvent | undefined)[] = new Array<TraceEvent | undefined>(SLOTS);
+  private readonly keys: Int32Array;
+  private readonly vals: (TraceEvent | undefined)[];
+  private readonly mask: number;
+
+  constructor(private readonly bits = SLOT_BITS) {
+    const slots = 1 << bits;
+    this.mask = slots - 1;
+    this.tags = new Int32Array(slots);
+    this.keys = new Int32Array(slots * MAX_WORDS);
+    this.vals = new Array<TraceEvent | undefined>(slots);
+  }
   /** The words of the payload looked up last (`put` stores them). */
   private readonly scratch = new Int32Array(MAX_WORDS);
   private slot = 0;
@@ -55,7 +64,7 @@ export class PayloadMemo {
       hash = Math.imul(hash ^ w, 0x01000193) ^ (hash >>> 15);
       words++;
     }
-    const slot = (hash ^ (hash >>> SLOT_BITS) ^ (hash >>> (2 * SLOT_BITS))) & (SLOTS - 1);
+    const slot = (hash ^ (hash >>> this.bits) ^ (hash >>> (2 * this.bits))) & this.mask;
     const tag = n * 16 + d;
     this.slot = slot;
     this.tag = tag;

@@ -30,6 +30,8 @@ export const TIMELINE_THREADS = 128;
 export const TIMELINE_THREAD_STORE = 1024;
 
 const OTHER_THREADS = '(other threads)';
+/** Slots of `add`'s class and thread caches. */
+const CACHE_SLOTS = 64;
 
 interface ThreadSeries {
   info: ThreadInfo;
@@ -79,9 +81,30 @@ export class TimelineCollector {
     }
     this.cover(ts, ts);
     const i = Math.floor(ts / this.width) - this.lo;
-    this.series(this.classes, cls)[i]! += n;
-    this.threadSeries(thread)[i]! += n;
+    // Small direct-mapped caches in front of the two maps (a string-keyed Map lookup per round trip showed in a
+    // profile): a series array is never replaced once made, only updated in place.
+    const cs = (cls.length * 7 + cls.charCodeAt(0)) & (CACHE_SLOTS - 1);
+    let ca = this.clsArr[cs];
+    if (this.clsKey[cs] !== cls || ca === undefined) {
+      ca = this.series(this.classes, cls);
+      this.clsKey[cs] = cls;
+      this.clsArr[cs] = ca;
+    }
+    ca[i]! += n;
+    const ts2 = thread.tid & (CACHE_SLOTS - 1);
+    let ta = this.thrArr[ts2];
+    if (this.thrKey[ts2] !== thread || ta === undefined) {
+      ta = this.threadSeries(thread);
+      this.thrKey[ts2] = thread;
+      this.thrArr[ts2] = ta;
+    }
+    ta[i]! += n;
   }
+
+  private readonly clsKey: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS);
+  private readonly clsArr: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(CACHE_SLOTS);
+  private readonly thrKey: (ThreadInfo | undefined)[] = new Array<ThreadInfo | undefined>(CACHE_SLOTS);
+  private readonly thrArr: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(CACHE_SLOTS);
 
   /** Make the grid cover [a, b]: coarsen until the span fits, then move slot 0 to floor(min / width). */
   private cover(a: number, b: number): void {

@@ -1,0 +1,446 @@
+// The summarizer as it was before cells (commit a099dc4), verbatim but for import paths: the oracle of
+// summarize-cells.test.ts.
+/**
+ * Summaries: classified round trips (or accesses) are aggregated as they complete — per class, per exit reason,
+ * per vCPU thread and per device — and never all kept in memory. `finalize` turns the accumulators into the
+ * `StatsRow`s of the analysis schema.
+ */
+import type { DeviceRow, ExitReasonRow, LatencyStats, MechanismRow, StatsRow, VcpuRow } from '../../src/model/analysis.js';
+import { isMechanism, type ClassName } from '../../src/model/classes.js';
+import type { Isa } from '../../src/model/events.js';
+import type { ThreadInfo } from '../../src/pair/round-trips.js';
+import { canonicalizeReason } from '../../src/parse/exit-reasons.js';
+import { unknownWithoutUserspaceExits, type DeviceRef } from '../../src/classify/classify.js';
+import { mmioDeviceName, pioDeviceName } from '../../src/classify/devices.js';
+import { StatAccumulator, type StatState } from '../../src/stats/accumulator.js';
+
+/** Distinct devices kept as rows; beyond this, accesses are merged into one "other" row (memory stays bounded). */
+export const MAX_DEVICES = 4096;
+/** Distinct threads kept as rows (10^5 adversarial threads must not mean 10^5 histograms). */
+export const MAX_THREADS = 1024;
+/** Distinct printed exit reasons kept as rows (a real ISA has < 100; garbage input must not grow memory). */
+export const MAX_REASONS = 1024;
+
+export interface ClassifiedUnit {
+  thread: ThreadInfo;
+  cls: ClassName;
+  evidence: string;
+  device: DeviceRef | null;
+  /** Exit reason as printed, with the ISA the event itself indicated and its numeric code; null in access mode. */
+  rawReason: { isa: Isa; raw: string; code: number | null; arm64Type: string } | null;
+  durNs: number | null;
+  kernelNs: number | null;
+  vmmNs: number | null;
+}
+
+class Row {
+  count = 0;
+  readonly lat: StatAccumulator;
+  readonly kernel: StatAccumulator;
+  readonly vmm: StatAccumulator;
+  readonly classes = new Map<string, number>();
+  readonly evidence = new Map<string, number>();
+  readonly sizes = new Map<number, number>();
+  /** `bins`: keep the latency histogram (mechanism and exit-reason rows; the schema has none for the others). */
+  constructor(quantum: number, bins = false) {
+    this.lat = new StatAccumulator(quantum, bins);
+    this.kernel = new StatAccumulator(quantum);
+    this.vmm = new StatAccumulator(quantum);
+  }
+  add(u: ClassifiedUnit, withEvidence: boolean): void {
+    this.count++;
+    if (u.durNs !== null) this.lat.add(u.durNs);
+    if (u.kernelNs !== null) this.kernel.add(u.kernelNs);
+    if (u.vmmNs !== null) this.vmm.add(u.vmmNs);
+    inc(this.classes, u.cls);
+    if (withEvidence) inc(this.evidence, u.evidence);
+    if (u.device !== null) this.sizes.set(u.device.size, (this.sizes.get(u.device.size) ?? 0) + 1);
+  }
+  merge(o: Row): void {
+    this.count += o.count;
+    this.lat.merge(o.lat);
+    this.kernel.merge(o.kernel);
+    this.vmm.merge(o.vmm);
+    for (const [k, v] of o.classes) inc(this.classes, k, v);
+    for (const [k, v] of o.evidence) inc(this.evidence, k, v);
+    for (const [k, v] of o.sizes) this.sizes.set(k, (this.sizes.get(k) ?? 0) + v);
+  }
+}
+
+interface RowState {
+  count: number;
+  lat: StatState;
+  kernel: StatState;
+  vmm: StatState;
+  classes: [string, number][];
+  evidence: [string, number][];
+  sizes: [number, number][];
+}
+
+function rowState(r: Row): RowState {
+  return {
+    count: r.count,
+    lat: r.lat.toState(),
+    kernel: r.kernel.toState(),
+    vmm: r.vmm.toState(),
+    classes: [...r.classes],
+    evidence: [...r.evidence],
+    sizes: [...r.sizes],
+  };
+}
+
+function rowFromState(st: RowState): Row {
+  const r = new Row(st.lat.quantum, st.lat.bins !== null);
+  r.count = st.count;
+  r.lat.merge(StatAccumulator.fromState(st.lat));
+  r.kernel.merge(StatAccumulator.fromState(st.kernel));
+  r.vmm.merge(StatAccumulator.fromState(st.vmm));
+  for (const [k, v] of st.classes) r.classes.set(k, v);
+  for (const [k, v] of st.evidence) r.evidence.set(k, v);
+  for (const [k, v] of st.sizes) r.sizes.set(k, v);
+  return r;
+}
+
+/** A summarizer as plain data (structured-clone safe): what a worker thread posts back. */
+export interface SummarizerState {
+  quantum: number | null;
+  total: number;
+  overflow: number;
+  byClass: [string, RowState][];
+  byReason: { row: RowState; key: NonNullable<ClassifiedUnit['rawReason']> }[];
+  byThread: [string, RowState, ThreadInfo][];
+  byDevice: [number, RowState, DeviceRef | null][];
+}
+
+function inc(m: Map<string, number>, k: string, n = 1): void {
+  m.set(k, (m.get(k) ?? 0) + n);
+}
+
+export interface SummaryRows {
+  mechanisms: MechanismRow[];
+  exitReasons: ExitReasonRow[];
+  vcpus: VcpuRow[];
+  devices: DeviceRow[];
+  totalCount: number;
+  totalTimeNs: number;
+}
+
+export class Summarizer {
+  private quantum: number | null = null;
+  private readonly byClass = new Map<string, Row>();
+  /** Exit-reason rows keyed by the printed reason, then (isa, code, arm64 type): no string is built per unit. */
+  private readonly byReason = new Map<string, { row: Row; key: NonNullable<ClassifiedUnit['rawReason']> }[]>();
+  private readonly byThread = new Map<string, { row: Row; info: ThreadInfo }>();
+  /** Device rows keyed by a number: ±(address·2 + write), negative for PIO (GPAs < 2^52 keep it exact). */
+  private readonly byDevice = new Map<number, { row: Row; dev: DeviceRef | null }>();
+  total = 0;
+  deviceOverflow = 0;
+  reasonOverflow = 0;
+  threadOverflow = 0;
+
+  /** `quantum`: called once, at the first unit, for the timestamp step in ns (1000 for µs text). */
+  constructor(private readonly quantumOf: () => number) {}
+
+  /** The sample quantum in ns, fixed at the first unit (null before it). */
+  get sampleQuantum(): number | null {
+    return this.quantum;
+  }
+
+  /** Fix the quantum before the first unit (worker threads take the main thread's). */
+  setQuantum(q: number): void {
+    this.quantum ??= Math.max(1, q);
+  }
+
+  toState(): SummarizerState {
+    return {
+      quantum: this.quantum,
+      total: this.total,
+      overflow: this.deviceOverflow + this.reasonOverflow + this.threadOverflow,
+      byClass: [...this.byClass].map(([k, r]) => [k, rowState(r)]),
+      byReason: [...this.byReason.values()].flat().map(({ row, key }) => ({ row: rowState(row), key })),
+      byThread: [...this.byThread].map(([k, { row, info }]) => [k, rowState(row), info]),
+      byDevice: [...this.byDevice].map(([k, { row, dev }]) => [k, rowState(row), dev]),
+    };
+  }
+
+  /**
+   * Would merging `o` keep every row limit without merging rows into an overflow row? (Which keys overflow
+   * depends on arrival order, so the parallel path only merges when none would; otherwise it re-reads the range.)
+   */
+  canMerge(o: SummarizerState): boolean {
+    if (o.overflow > 0 || this.deviceOverflow + this.reasonOverflow + this.threadOverflow > 0) return false;
+    const newKeys = <K>(m: Map<K, unknown>, keys: K[]): number => new Set(keys.filter((k) => !m.has(k))).size;
+    return (
+      this.byReason.size + newKeys(this.byReason, o.byReason.map((r) => r.key.raw)) <= MAX_REASONS &&
+      this.byThread.size + newKeys(this.byThread, o.byThread.map((t) => t[0])) <= MAX_THREADS &&
+      this.byDevice.size + newKeys(this.byDevice, o.byDevice.map((d) => d[0])) <= MAX_DEVICES
+    );
+  }
+
+  /** Add a worker's rows (check `canMerge` first). `infoOf` gives the main thread's record of each vCPU thread. */
+  merge(o: SummarizerState, infoOf: (key: string) => ThreadInfo | undefined): void {
+    if (o.total === 0) return;
+    if (o.quantum !== null) this.setQuantum(o.quantum);
+    this.total += o.total;
+    for (const [k, st] of o.byClass) {
+      const r = rowFromState(st);
+      const into = this.byClass.get(k);
+      if (into === undefined) this.byClass.set(k, r);
+      else into.merge(r);
+    }
+    for (const { row, key } of o.byReason) {
+      let list = this.byReason.get(key.raw);
+      if (list === undefined) {
+        list = [];
+        this.byReason.set(key.raw, list);
+      }
+      const r = rowFromState(row);
+      const into = list.find((x) => x.key.isa === key.isa && x.key.code === key.code && x.key.arm64Type === key.arm64Type);
+      if (into === undefined) list.push({ row: r, key: { ...key } });
+      else into.row.merge(r);
+    }
+    for (const [k, st, info] of o.byThread) {
+      const r = rowFromState(st);
+      const into = this.byThread.get(k);
+      if (into === undefined) this.byThread.set(k, { row: r, info: infoOf(k) ?? info });
+      else into.row.merge(r);
+    }
+    for (const [k, st, dev] of o.byDevice) {
+      const r = rowFromState(st);
+      const into = this.byDevice.get(k);
+      if (into === undefined) this.byDevice.set(k, { row: r, dev });
+      else into.row.merge(r);
+    }
+  }
+
+  /** Per-class accumulators, for the cost-model comparison (exact samples, CDFs). */
+  classAccumulators(relabelUnknown: boolean): Map<ClassName, StatAccumulator> {
+    const out = new Map<ClassName, StatAccumulator>();
+    for (const [k, row] of this.byClass) {
+      const cls = relabelUnknown ? unknownWithoutUserspaceExits(k as ClassName) : (k as ClassName);
+      const acc = out.get(cls) ?? new StatAccumulator(row.lat.quantum, true);
+      acc.merge(row.lat);
+      out.set(cls, acc);
+    }
+    return out;
+  }
+
+  /** Latency of all classified round trips together (one accumulator, no per-class copies). */
+  overallLatency(): StatAccumulator | null {
+    let all: StatAccumulator | null = null;
+    for (const row of this.byClass.values()) {
+      all ??= new StatAccumulator(row.lat.quantum);
+      all.merge(row.lat);
+    }
+    return all;
+  }
+
+  add(u: ClassifiedUnit): void {
+    if (this.quantum === null) this.quantum = Math.max(1, this.quantumOf());
+    const q = this.quantum;
+    this.total++;
+    this.rowOf(this.byClass, u.cls, q, true).add(u, true);
+    let rr = u.rawReason;
+    if (rr !== null) {
+      let list = this.byReason.get(rr.raw);
+      if (list === undefined && this.byReason.size >= MAX_REASONS) {
+        this.reasonOverflow++;
+        rr = { isa: rr.isa, raw: '(other reasons)', code: null, arm64Type: '' };
+        list = this.byReason.get(rr.raw);
+      }
+      if (list === undefined) {
+        list = [];
+        this.byReason.set(rr.raw, list);
+      }
+      const key = rr;
+      let r: { row: Row; key: NonNullable<ClassifiedUnit['rawReason']> } | undefined;
+      for (const x of list) {
+        if (x.key.isa === key.isa && x.key.code === key.code && x.key.arm64Type === key.arm64Type) {
+          r = x;
+          break;
+        }
+      }
+      if (r === undefined) {
+        r = { row: new Row(q, true), key: { ...key } };
+        list.push(r);
+      }
+      r.row.add(u, false);
+    }
+    let t = this.byThread.get(u.thread.key);
+    if (t === undefined) {
+      if (this.byThread.size >= MAX_THREADS) {
+        this.threadOverflow++;
+        t = this.byThread.get('(other threads)');
+        if (t === undefined) {
+          t = { row: new Row(q), info: { key: '(other threads)', comm: '(other threads)', tid: -1, vcpu: -1, instance: '' } };
+          this.byThread.set('(other threads)', t);
+        }
+      } else {
+        t = { row: new Row(q), info: u.thread };
+        this.byThread.set(u.thread.key, t);
+      }
+    }
+    t.row.add(u, false);
+    if (u.device !== null) {
+      const d = u.device;
+      const k2 = d.address * 2 + (d.write ? 1 : 0);
+      let dk = d.space === 'pio' ? -k2 - 1 : k2;
+      let dev: DeviceRef | null = d;
+      if (!this.byDevice.has(dk) && this.byDevice.size >= MAX_DEVICES) {
+        this.deviceOverflow++;
+        dk = Number.MAX_SAFE_INTEGER;
+        dev = null;
+      }
+      let e = this.byDevice.get(dk);
+      if (e === undefined) {
+        e = { row: new Row(q), dev };
+        this.byDevice.set(dk, e);
+      }
+      e.row.add(u, false);
+    }
+  }
+
+  private rowOf(m: Map<string, Row>, k: string, q: number, bins: boolean): Row {
+    let r = m.get(k);
+    if (r === undefined) {
+      r = new Row(q, bins);
+      m.set(k, r);
+    }
+    return r;
+  }
+
+  /**
+   * Build the rows. `relabelUnknown`: the trace held no kvm_userspace_exit, so provisional "-kernel" classes become
+   * "-unknown". `isa`: the trace's ISA, for canonical exit-reason names.
+   */
+  finalize(relabelUnknown: boolean, isa: Isa): SummaryRows {
+    const relabel = (c: string): string => (relabelUnknown ? unknownWithoutUserspaceExits(c as ClassName) : c);
+    const relabelMap = (m: Map<string, number>): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const [k, v] of [...m.entries()].sort(byCountThenKey)) out[relabel(k)] = (out[relabel(k)] ?? 0) + v;
+      return out;
+    };
+    const total = this.total;
+    let totalTime = 0;
+    for (const r of this.byClass.values()) totalTime += r.lat.total;
+
+    // Mechanisms (merge relabelled rows).
+    const classRows = new Map<string, Row>();
+    for (const [k, r] of this.byClass) {
+      const c = relabel(k);
+      const into = classRows.get(c);
+      if (into === undefined) {
+        const fresh = new Row(r.lat.quantum, true);
+        fresh.merge(r);
+        classRows.set(c, fresh);
+      } else into.merge(r);
+    }
+    const mechanisms: MechanismRow[] = [...classRows.entries()].map(([c, r]) => {
+      const evidence: Record<string, number> = {};
+      for (const [k, v] of [...r.evidence.entries()].sort(byCountThenKey)) evidence[k] = v;
+      return {
+        mechanism: c as ClassName,
+        communication: isMechanism(c),
+        ...statsRow(r, total, totalTime),
+        histogram: r.lat.histogram(),
+        evidence,
+      };
+    });
+    mechanisms.sort((a, b) => b.count - a.count || (a.mechanism < b.mechanism ? -1 : 1));
+
+    // Exit reasons: canonicalize with the final ISA, merge rows that name the same reason.
+    const reasonRows = new Map<string, { row: Row; isa: Isa; reason: string }>();
+    for (const { row, key } of [...this.byReason.values()].flat()) {
+      let risa: Isa;
+      let reason: string;
+      if (key.isa === 'arm64') {
+        risa = 'arm64';
+        reason = key.arm64Type === 'IRQ' ? 'IRQ' : key.raw;
+      } else {
+        const c = canonicalizeReason(key.raw, key.isa !== 'unknown' ? key.isa : isa, key.code);
+        risa = c.isa;
+        reason = c.reason === '' ? '(unparsed)' : c.reason;
+      }
+      const rk = `${risa}|${reason}`;
+      const into = reasonRows.get(rk);
+      if (into === undefined) {
+        const fresh = new Row(row.lat.quantum, true);
+        fresh.merge(row);
+        reasonRows.set(rk, { row: fresh, isa: risa, reason });
+      } else into.row.merge(row);
+    }
+    const exitReasons: ExitReasonRow[] = [...reasonRows.values()].map(({ row, isa: ri, reason }) => ({
+      isa: ri,
+      reason,
+      ...statsRow(row, total, totalTime),
+      histogram: row.lat.histogram(),
+      classes: relabelMap(row.classes),
+    }));
+    exitReasons.sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : a.isa < b.isa ? -1 : 1));
+
+    const vcpus: VcpuRow[] = [...this.byThread.values()].map(({ row, info }) => ({
+      thread: threadLabel(info),
+      comm: info.comm,
+      tid: info.tid,
+      vcpu: info.vcpu,
+      instance: info.instance,
+      ...statsRow(row, total, totalTime),
+      classes: relabelMap(row.classes),
+    }));
+    vcpus.sort(
+      (a, b) =>
+        (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : a.vcpu - b.vcpu || a.tid - b.tid) ||
+        (a.thread < b.thread ? -1 : a.thread > b.thread ? 1 : 0),
+    );
+
+    const devices: DeviceRow[] = [...this.byDevice.values()].map(({ row, dev }) => {
+      const sizes: Record<string, number> = {};
+      for (const [k, v] of [...row.sizes.entries()].sort((a, b) => a[0] - b[0])) sizes[String(k)] = v;
+      return {
+        space: dev?.space ?? 'mmio',
+        address: dev?.address ?? -1,
+        addressHex: dev === null ? '(other)' : `0x${dev.address.toString(16)}`,
+        name: dev === null ? 'more devices than the row limit' : dev.space === 'pio' ? pioDeviceName(dev.address) : mmioDeviceName(dev.address),
+        direction: dev?.write === false ? 'read' : 'write',
+        ...statsRow(row, total, totalTime),
+        sizes,
+        classes: relabelMap(row.classes),
+      } satisfies DeviceRow;
+    });
+    devices.sort((a, b) => b.count - a.count || a.address - b.address || (a.direction < b.direction ? -1 : 1));
+
+    return { mechanisms, exitReasons, vcpus, devices, totalCount: total, totalTimeNs: totalTime };
+  }
+}
+
+/** Count descending, then key: output order must not depend on the order round trips arrived in. */
+function byCountThenKey(a: [string, number], b: [string, number]): number {
+  return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+}
+
+export function threadLabel(info: ThreadInfo): string {
+  const who = info.tid >= 0 ? `${info.comm || '?'}-${info.tid}` : info.comm || info.key;
+  return `${info.instance ? `${info.instance}:` : ''}${who}${info.vcpu >= 0 ? `/vcpu${info.vcpu}` : ''}`;
+}
+
+function statsRow(r: Row, total: number, totalTime: number): StatsRow {
+  const s = r.lat.stats();
+  const row: StatsRow = {
+    count: r.count,
+    share: total > 0 ? r.count / total : 0,
+    timeShare: s !== null && totalTime > 0 ? s.totalNs / totalTime : null,
+    totalNs: s?.totalNs ?? null,
+    meanNs: s?.meanNs ?? null,
+    stddevNs: s?.stddevNs ?? null,
+    minNs: s?.minNs ?? null,
+    p50Ns: s?.p50Ns ?? null,
+    p90Ns: s?.p90Ns ?? null,
+    p99Ns: s?.p99Ns ?? null,
+    p999Ns: s?.p999Ns ?? null,
+    maxNs: s?.maxNs ?? null,
+  };
+  const k: LatencyStats | null = r.kernel.stats();
+  const v: LatencyStats | null = r.vmm.stats();
+  if (k !== null || v !== null) row.phases = { kernel: k, vmm: v };
+  return row;
+}
