@@ -455,14 +455,21 @@ const entryCacheRaw: (string | undefined)[] = new Array<string | undefined>(ENTR
 const entryCacheIsa = new Int8Array(ENTRY_CACHE_SLOTS).fill(-1);
 const entryCache: (ReasonEntry | undefined)[] = new Array<ReasonEntry | undefined>(ENTRY_CACHE_SLOTS);
 
-/** `reasonEntryOf` of an exit without an exit code (ISA index `isa`: the exit's, else the hint's). */
-function plainEntryOf(exit: KvmExit, isaHint: Isa, isa: number): ReasonEntry | null {
-  let slots = byRawReason.get(exit.rawReason);
+/** The memo slots of a printed reason (made on first sight), or null when the memo is full. */
+function slotsOf(raw: string): RawReasonSlots | null {
+  let slots = byRawReason.get(raw);
   if (slots === undefined) {
     if (reasonEntries >= REASON_ENTRIES_MAX) return null;
     slots = { plain: [undefined, undefined, undefined, undefined], coded: null };
-    byRawReason.set(exit.rawReason, slots);
+    byRawReason.set(raw, slots);
   }
+  return slots;
+}
+
+/** `reasonEntryOf` of an exit without an exit code (ISA index `isa`: the exit's, else the hint's). */
+function plainEntryOf(exit: KvmExit, isaHint: Isa, isa: number): ReasonEntry | null {
+  const slots = slotsOf(exit.rawReason);
+  if (slots === null) return null;
   let e = slots.plain[isa];
   if (e === undefined) {
     if (reasonEntries >= REASON_ENTRIES_MAX) return null;
@@ -506,12 +513,8 @@ function reasonEntryOf(exit: KvmExit, isaHint: Isa): ReasonEntry | null {
     }
     return e;
   }
-  let slots = byRawReason.get(exit.rawReason);
-  if (slots === undefined) {
-    if (reasonEntries >= REASON_ENTRIES_MAX) return null;
-    slots = { plain: [undefined, undefined, undefined, undefined], coded: null };
-    byRawReason.set(exit.rawReason, slots);
-  }
+  const slots = slotsOf(raw);
+  if (slots === null) return null;
   const k = exit.exitCode * 4 + isa;
   let e = slots.coded?.get(k);
   if (e === undefined) {

@@ -131,6 +131,19 @@ function equalBytes(a: Uint8Array, b: Uint8Array, s: number, e: number): boolean
   return true;
 }
 
+/**
+ * The end of the ftrace flags column that starts at k (its first byte is FLAG0), or -1 when it is not one: 4 or 5
+ * bytes, each of its position's class (record-line.ts FLAGS).
+ */
+function flagsEnd(b: Uint8Array, k: number, e: number): number {
+  let f = k;
+  while (f < e && b[f] !== SP) f++;
+  const n = f - k;
+  if (n < 4 || n > 5 || (CLS[b[k + 1]!]! & FLAG1) === 0 || (CLS[b[k + 2]!]! & FLAG2) === 0) return -1;
+  if ((CLS[b[k + 3]!]! & HEX_OR_DOT) === 0 || (n === 5 && (CLS[b[k + 4]!]! & HEX_OR_DOT) === 0)) return -1;
+  return f;
+}
+
 /** The little-endian 32-bit words of `k`, the last one zero-padded. */
 function wordsOf(k: Uint8Array): Int32Array {
   const w = new Int32Array((k.length + 3) >> 2);
@@ -293,12 +306,8 @@ export class FastLane {
     if (k >= e || b[k] !== SP) return false;
     while (k < e && b[k] === SP) k++;
     if (!this.perf && k < e && (CLS[b[k]!]! & FLAG0) !== 0) {
-      let f = k;
-      while (f < e && b[f] !== SP) f++;
-      const n = f - k;
-      if (n < 4 || n > 5 || (CLS[b[k + 1]!]! & FLAG1) === 0 || (CLS[b[k + 2]!]! & FLAG2) === 0) return false;
-      if ((CLS[b[k + 3]!]! & HEX_OR_DOT) === 0 || (n === 5 && (CLS[b[k + 4]!]! & HEX_OR_DOT) === 0)) return false;
-      k = f;
+      k = flagsEnd(b, k, e);
+      if (k < 0) return false;
       while (k < e && b[k] === SP) k++;
     }
     const tss = k;
@@ -412,12 +421,8 @@ export class FastLane {
       if (b[k] !== SP) return s;
       while (b[k] === SP) k++;
       if (!perf && (CLS[b[k]!]! & FLAG0) !== 0) {
-        let f = k;
-        while (f < e && b[f] !== SP) f++;
-        const n = f - k;
-        if (n < 4 || n > 5 || (CLS[b[k + 1]!]! & FLAG1) === 0 || (CLS[b[k + 2]!]! & FLAG2) === 0) return s;
-        if ((CLS[b[k + 3]!]! & HEX_OR_DOT) === 0 || (n === 5 && (CLS[b[k + 4]!]! & HEX_OR_DOT) === 0)) return s;
-        k = f;
+        k = flagsEnd(b, k, e);
+        if (k < 0) return s;
         while (b[k] === SP) k++;
       }
       const tss = k;

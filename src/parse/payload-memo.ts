@@ -86,8 +86,8 @@ export class PayloadMemo {
 }
 
 /**
- * `ev` with the header `h`: one object-spread site per decoder, so each copies one object shape (the decoder's own,
- * whose keys it keeps in the same order).
+ * `ev` with the header `h`: one object literal per kind, with the decoder's keys in the decoder's order, so each
+ * copy has the decoder's object shape (an object spread was ~3x slower in a profile).
  */
 function instantiate(d: Decoder, ev: TraceEvent, h: EventHeader): TraceEvent {
   const { ts, cpu, tid, comm, instance, source } = h;

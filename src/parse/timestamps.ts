@@ -94,30 +94,27 @@ export class TimestampParser {
       } else if (c < 48 || c > 57) return Number.NaN;
     }
     let hi = 0;
-    let lo = 0;
-    if (dot === -1) {
-      const n = e - s;
-      if (n === 0 || n > 20) return Number.NaN;
-      const cut = n > 9 ? e - 9 : s;
-      for (let i = s; i < cut; i++) hi = hi * 10 + (b[i]! - 48);
-      for (let i = cut; i < e; i++) lo = lo * 10 + (b[i]! - 48);
-      this.sawTicks = true;
-    } else {
+    if (dot !== -1) {
       const digits = e - dot - 1;
       if (digits < 1 || digits > 9 || dot === s || dot - s > 12) return Number.NaN;
       for (let i = s; i < dot; i++) hi = hi * 10 + (b[i]! - 48);
       let frac = 0;
       for (let i = dot + 1; i < e; i++) frac = frac * 10 + (b[i]! - 48);
-      const step = POW10[9 - digits]!;
-      lo = frac * step;
-      if (this.resolutionNs === null || step < this.resolutionNs) this.resolutionNs = step;
-      this.sawFraction = true;
+      return this.fracBytes(hi, frac, digits, b, s, e);
     }
+    // Integer counter: high part = all but the last 9 digits.
+    const n = e - s;
+    if (n === 0 || n > 20) return Number.NaN;
+    const cut = n > 9 ? e - 9 : s;
+    let lo = 0;
+    for (let i = s; i < cut; i++) hi = hi * 10 + (b[i]! - 48);
+    for (let i = cut; i < e; i++) lo = lo * 10 + (b[i]! - 48);
+    this.sawTicks = true;
     if (this.baseHi === null) this.first = latin1(b, s, e);
     this.lastStart = s;
     this.lastEnd = e;
     this.lastBuf = b;
-    return this.rebase(hi, lo, dot === -1);
+    return this.rebase(hi, lo, true);
   }
 
   /**

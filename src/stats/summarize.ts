@@ -162,6 +162,12 @@ class Cell {
   }
 }
 
+/** The row of `key` among the rows of its printed reason (they differ by ISA, code and arm64 type). */
+function reasonRowIn(list: { row: Row; key: RawReasonKey }[], key: RawReasonKey): { row: Row; key: RawReasonKey } | undefined {
+  for (const x of list) if (x.key.isa === key.isa && x.key.code === key.code && x.key.arm64Type === key.arm64Type) return x;
+  return undefined;
+}
+
 function sameReason(a: RawReasonKey | null, b: RawReasonKey | null): boolean {
   if (a === b) return true;
   if (a === null || b === null) return false;
@@ -295,7 +301,7 @@ export class Summarizer {
         this.byReason.set(key.raw, list);
       }
       const r = rowFromState(row);
-      const into = list.find((x) => x.key.isa === key.isa && x.key.code === key.code && x.key.arm64Type === key.arm64Type);
+      const into = reasonRowIn(list, key);
       if (into === undefined) list.push({ row: r, key: { ...key } });
       else into.row.merge(r);
     }
@@ -393,16 +399,9 @@ export class Summarizer {
         list = [];
         this.byReason.set(rr.raw, list);
       }
-      const key = rr;
-      let r: { row: Row; key: RawReasonKey } | undefined;
-      for (const x of list) {
-        if (x.key.isa === key.isa && x.key.code === key.code && x.key.arm64Type === key.arm64Type) {
-          r = x;
-          break;
-        }
-      }
+      let r = reasonRowIn(list, rr);
       if (r === undefined) {
-        r = { row: new Row(q, true), key: { ...key } };
+        r = { row: new Row(q, true), key: { ...rr } };
         list.push(r);
       }
       reasonRow = r.row;

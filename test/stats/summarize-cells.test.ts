@@ -4,22 +4,11 @@
  * overflow counts. The oracle is that summarizer, kept verbatim in summarize-reference.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/costmodel/bootstrap.js';
 import type { ClassName } from '../../src/model/classes.js';
 import type { ThreadInfo } from '../../src/pair/round-trips.js';
 import { Summarizer, type ClassifiedUnit } from '../../src/stats/summarize.js';
 import { Summarizer as Reference } from './summarize-reference.js';
-
-/** mulberry32: small, seeded. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CLASSES: ClassName[] = ['hlt', 'apic', 'pio-kernel', 'pio-vmm', 'mmio-vmm', 'mmio-fast', 'msr', 'hypercall-kernel', 'other'];
 const RAW = ['HLT', 'APIC_WRITE', 'IO_INSTRUCTION', 'EPT_MISCONFIG', 'MSR_WRITE', 'VMCALL', 'io', 'npf'];
@@ -29,7 +18,7 @@ const RAW = ['HLT', 'APIC_WRITE', 'IO_INSTRUCTION', 'EPT_MISCONFIG', 'MSR_WRITE'
  * shares them (thread records, reason keys, class strings), fresh device objects as classify makes them.
  */
 function units(n: number, seed: number, threads: number, devices: number): ClassifiedUnit[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
   const infos: ThreadInfo[] = Array.from({ length: threads }, (_, i) => ({ key: `|${1000 + i}`, comm: `CPU ${i}/KVM`, tid: 1000 + i, vcpu: i, instance: '' }));
   const reasons = RAW.map((raw, i) => Object.freeze({ isa: i < 6 ? ('vmx' as const) : ('svm' as const), raw, code: null, arm64Type: '' }));
