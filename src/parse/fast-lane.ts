@@ -27,7 +27,8 @@ import type { Diagnostics } from '../model/diagnostics.js';
 import type { EventHeader, SourceRef, TraceEvent } from '../model/events.js';
 import { copyBytes, Decoder, decodePayload, decoderOf, latin1 } from './fast-payloads.js';
 import { plainChunk } from './lines.js';
-import { MAX_BYTES as MEMO_MAX_BYTES, PayloadMemo } from './payload-memo.js';
+import { instantiate } from './payload-memo.js';
+import { BlockScanner, NEW, NONE, R_COMM, R_COMM_END, R_COMM_START, R_CPU, R_DIGITS, R_END, R_FRAC, R_MEMO, R_NAME, R_NAME_END, R_NAME_START, R_PAYLOAD_END, R_PAYLOAD_START, R_START, R_TS_END, R_TS_START, SLOT } from './block-scanner.js';
 import { buildEvent } from './payloads.js';
 import type { FastTally, TextParser } from './text-parser.js';
 import type { TimestampParser } from './timestamps.js';
@@ -52,6 +53,9 @@ const TYPED = new Set([
   'kvm_page_fault',
 ]);
 
+/** The names whose payloads the scanner memoizes: those a byte decoder (fast-payloads.ts) decodes. */
+const SCANNER_TYPED = [...TYPED].filter((n) => decoderOf(n) !== Decoder.None).map((n) => Buffer.from(n, 'latin1'));
+
 const enum Kind {
   Other = 0,
   KvmOther = 1,
@@ -60,8 +64,6 @@ const enum Kind {
 
 interface NameInfo {
   bytes: Uint8Array;
-  /** `bytes` as little-endian words (see `equalWords`). */
-  words: Int32Array;
   name: string;
   kind: Kind;
   decoder: Decoder;
@@ -71,7 +73,6 @@ interface NameInfo {
 interface CommInfo {
   tid: number;
   bytes: Uint8Array;
-  words: Int32Array;
   comm: string;
 }
 
@@ -120,10 +121,6 @@ const MAX_CPU_DIGITS = 5;
 /** Decimal digits that always fit a double exactly (10^15 < 2^53). */
 const MAX_TID_DIGITS = 15;
 const NO_BYTES = new Uint8Array(0);
-/** timestamps.ts `parseBytes` reads at most 12 digits of seconds. */
-const MAX_SECS_DIGITS = 12;
-/** Longer lines go to `line` (lines.ts keeps at most 1 MiB per line; the block lane never sees more). */
-const MAX_BLOCK_LINE = 1 << 20;
 
 function equalBytes(a: Uint8Array, b: Uint8Array, s: number, e: number): boolean {
   if (a.length !== e - s) return false;
@@ -144,67 +141,6 @@ function flagsEnd(b: Uint8Array, k: number, e: number): number {
   return f;
 }
 
-/** The little-endian 32-bit words of `k`, the last one zero-padded. */
-function wordsOf(k: Uint8Array): Int32Array {
-  const w = new Int32Array((k.length + 3) >> 2);
-  for (let i = 0; i < k.length; i++) w[i >> 2]! |= k[i]! << (8 * (i & 3));
-  return w;
-}
-
-/** Masks of the 1-3 bytes of a partial last word. */
-const TAIL_MASK = [0, 0xff, 0xffff, 0xffffff];
-
-/**
- * Are bytes [s, e) of the chunk `dv` views equal to the key whose words are `w` and length `n`? Four bytes per
- * read (a byte visit costs ~3 ns on the 2-core VM, a word ~4); the partial last word is read whole and masked when
- * the chunk has the bytes after it.
- */
-function equalWords(dv: DataView, b: Uint8Array, s: number, e: number, w: Int32Array, n: number): boolean {
-  if (e - s !== n) return false;
-  const full = n >> 2;
-  let i = s;
-  for (let k = 0; k < full; k++, i += 4) if (dv.getInt32(i, true) !== w[k]) return false;
-  const t = n & 3;
-  if (t === 0) return true;
-  let x: number;
-  if (i + 4 <= dv.byteLength) x = dv.getInt32(i, true) & TAIL_MASK[t]!;
-  else {
-    x = 0;
-    for (let q = 0; q < t; q++) x |= b[i + q]! << (8 * q);
-  }
-  return x === w[full];
-}
-
-/** Hash of bytes [s, e) read as words (a name), with its length. */
-function hashWords(dv: DataView, b: Uint8Array, s: number, e: number): number {
-  const n = e - s;
-  let h = Math.imul(n, 0x9e3779b1);
-  let i = s;
-  for (; i + 4 <= e; i += 4) h = Math.imul(h ^ dv.getInt32(i, true), 0x01000193);
-  let x = 0;
-  for (let q = 0; i < e; i++, q++) x |= b[i]! << (8 * q);
-  h = Math.imul(h ^ x, 0x01000193);
-  return h ^ (h >>> 16);
-}
-
-/**
- * The first byte `c` in [i, e) of the chunk `dv` views, or e: four bytes per read (SWAR: a zero byte of `word ^
- * c·0x01010101` sets its high bit in `(x − 0x01010101) & ~x & 0x80808080`; the lowest one is exact).
- */
-function findByte(dv: DataView, b: Uint8Array, i: number, e: number, c: number): number {
-  const rep = Math.imul(c, 0x01010101);
-  for (; i + 4 <= e; i += 4) {
-    const x = dv.getInt32(i, true) ^ rep;
-    const z = (x - 0x01010101) & ~x & 0x80808080;
-    if (z !== 0) return i + ((31 - Math.clz32(z & -z)) >> 3);
-  }
-  while (i < e && b[i] !== c) i++;
-  return i;
-}
-
-/** Four blanks, as a little-endian word. */
-const SP4 = 0x20202020;
-
 /**
  * The `PayloadContext` of buildEvent, reused for every line: its `line` (only read for diagnostic samples) is
  * decoded on demand. buildEvent keeps neither the context nor the header, only `source` (a new object per line).
@@ -223,16 +159,15 @@ class LazyLineContext implements PayloadContext {
 export class FastLane {
   /** Event names by hash, two ways per set (a slot and its neighbour); bounded whatever the trace holds. */
   private readonly names: (NameInfo | undefined)[] = new Array<NameInfo | undefined>(NAME_SLOTS);
-  /** The block lane's names, by `hashWords` (two ways per set, as `names`). */
-  private readonly blockNames: (NameInfo | undefined)[] = new Array<NameInfo | undefined>(NAME_SLOTS);
+  /** The block lane's names, comms and payload templates, by the scanner's slots (see scan/block.ts). */
+  private readonly slotNames: (NameInfo | undefined)[] = [];
+  private readonly slotComms: string[] = [];
+  private readonly templates: (TraceEvent | undefined)[] = [];
   private readonly comms: (CommInfo | undefined)[] = new Array<CommInfo | undefined>(COMM_SLOTS);
   private readonly perf: boolean;
   private readonly header: EventHeader = { ts: 0, cpu: 0, tid: 0, comm: '', instance: '', source: { file: 0, line: 0 } };
   private readonly ctx: LazyLineContext;
-  private readonly memo = new PayloadMemo();
-  /** The chunk the block lane is reading, and a DataView of it (the memo reads payloads four bytes at a time). */
-  private dvBuf: Buffer | null = null;
-  private dv: DataView | null = null;
+  private readonly scanner: BlockScanner | null;
 
   constructor(
     private readonly fileIndex: number,
@@ -243,6 +178,7 @@ export class FastLane {
   ) {
     this.perf = format === 'perf-script';
     this.ctx = new LazyLineContext(diag);
+    this.scanner = BlockScanner.make(CLS, SCANNER_TYPED);
   }
 
   /** Try to consume one line; false leaves it to the text parser (nothing was changed). */
@@ -366,116 +302,96 @@ export class FastLane {
 
   /**
    * The block lane: the complete lines of a plain chunk (all ASCII, no tab, VT, FF or CR; lines.ts `plainChunk`)
-   * from `s` up to `limit` (just past a newline), in one loop with no call per line. It takes only the plainest
-   * form of the layouts `line` accepts — the first `[` opens the CPU column, a `secs.frac` timestamp — and returns
-   * the start of the first line that is anything else (`limit` when none): the splitter hands that line to `line`
-   * (then to the text parser) and calls back for the rest. Every line it takes, `line` takes the same way
-   * (test/parse/fast-lane.test.ts runs both on every fixture).
+   * from `s` up to `limit` (just past a newline). The WebAssembly scanner (scan/block.ts) reads them into records;
+   * this loop makes their events in order, with no call per line from the splitter. It takes only the plainest form
+   * of the layouts `line` accepts — the first `[` opens the CPU column, a `secs.frac` timestamp — and returns the
+   * start of the first line that is anything else (`limit` when none): the splitter hands that line to `line` (then
+   * to the text parser) and calls back for the rest. Every line it takes, `line` takes the same way
+   * (test/parse/block-lane.test.ts checks both against the text path).
    */
   block(b: Buffer, s: number, limit: number): number {
+    const sc = this.scanner;
+    if (sc === null) return s;
+    sc.load(b, limit, plainChunk.seq);
     const perf = this.perf;
-    if (this.dvBuf !== b) {
-      this.dvBuf = b;
-      this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    for (;;) {
+      const n = sc.scan(s, limit, perf);
+      const I = sc.i32;
+      const F = sc.f64;
+      const w = sc.recWords;
+      for (let r = 0, p = sc.recs; r < n; r++, p += w) this.record(b, I, F, p);
+      s = sc.stopAt;
+      if (s >= limit || sc.declined) return s;
     }
-    const dv = this.dv!;
-    while (s < limit) {
-      // A newline is at limit - 1 at the latest, so every scan below stops at e (b[e] is 10, in no class).
-      const e = b.indexOf(10, s);
-      if (e - s > MAX_BLOCK_LINE) return s;
-      let i = s;
-      while (b[i] === SP) i++;
-      const cs = i;
-      i = findByte(dv, b, i, e, 0x5b);
-      if (i >= e) return s;
-      const lb = i;
-      let k = lb + 1;
-      let c = b[k]!;
-      let cpu = 0;
-      while (c >= 48 && c <= 57) {
-        cpu = cpu * 10 + (c - 48);
-        c = b[++k]!;
-      }
-      if (c !== 0x5d || k === lb + 1 || k - lb - 1 > MAX_CPU_DIGITS) return s;
-      const rb = k;
-      // Task column, right to left from "[".
-      let j = lb - 1;
-      while (j >= s && b[j] === SP) j--;
-      const tidEnd = j + 1;
-      while (j >= s && (c = b[j]!) >= 48 && c <= 57) j--;
-      if (j === tidEnd - 1 || tidEnd - j - 1 > MAX_TID_DIGITS) return s;
-      let tid = 0;
-      for (let q = j + 1; q < tidEnd; q++) tid = tid * 10 + (b[q]! - 48);
-      let ce: number;
-      if (perf) {
-        if (j < s || b[j] !== SP) return s;
-        ce = j;
-        while (ce > cs && b[ce - 1] === SP) ce--;
-        if (ce <= cs) return s;
-      } else {
-        if (j < cs || b[j] !== 0x2d /* - */) return s;
-        ce = j;
-      }
-      // Flags column (ftrace), then `secs.frac:`.
-      k = rb + 1;
-      if (b[k] !== SP) return s;
-      while (b[k] === SP) k++;
-      if (!perf && (CLS[b[k]!]! & FLAG0) !== 0) {
-        k = flagsEnd(b, k, e);
-        if (k < 0) return s;
-        while (b[k] === SP) k++;
-      }
-      const tss = k;
-      let hi = 0;
-      c = b[k]!;
-      while (c >= 48 && c <= 57) {
-        hi = hi * 10 + (c - 48);
-        c = b[++k]!;
-      }
-      if (c !== 0x2e /* . */ || k === tss || k - tss > MAX_SECS_DIGITS) return s;
-      const fs = ++k;
-      let frac = 0;
-      c = b[k]!;
-      while (c >= 48 && c <= 57) {
-        frac = frac * 10 + (c - 48);
-        c = b[++k]!;
-      }
-      const digits = k - fs;
-      if (c !== 0x3a /* : */ || digits === 0 || digits > 9) return s;
-      const tse = k;
-      if (b[++k] !== SP) return s;
-      while (k + 4 <= e && dv.getInt32(k, true) === SP4) k += 4;
-      while (b[k] === SP) k++;
-      // Event name ([sys:]name), then ':': the name up to the first ':', looked up by its words; a name not seen
-      // before is checked byte by byte (`line`'s rule: [A-Za-z_][A-Za-z0-9_.]*).
-      if ((CLS[b[k]!]! & ID_START) === 0) return s;
-      let ns = k;
-      let ne = findByte(dv, b, k, e, 0x3a);
-      if (ne >= e) return s;
-      if ((CLS[b[ne + 1]!]! & ID_START) !== 0) {
-        // `sys:` prefix (perf), an identifier (no `.`); the name follows.
-        for (let q = ns; q < ne; q++) if ((CLS[b[q]!]! & ID_CHAR) === 0) return s;
-        ns = ne + 1;
-        ne = findByte(dv, b, ns, e, 0x3a);
-        if (ne >= e) return s;
-      }
-      k = ne + 1;
-      if (k < e && b[k] !== SP) return s;
-      let ps = k;
-      while (ps < e && b[ps] === SP) ps++;
-      let pe = e;
-      while (pe > ps && b[pe - 1] === SP) pe--;
-      const h = hashWords(dv, b, ns, ne);
-      let info = this.blockName(dv, b, ns, ne, h);
-      if (info === null) {
-        for (let q = ns; q < ne; q++) if ((CLS[b[q]!]! & NAME_CHAR) === 0) return s;
-        info = this.addBlockName(b, ns, ne, h);
-      }
-      const tsv = this.ts.fracBytes(hi, frac, digits, b, tss, tse);
-      this.commit(info, b, s, e, cs, ce, tid, cpu, tsv, ps, pe);
-      s = e + 1;
+  }
+
+  /** The event of the scanner's record at `p` (i32 units of `I`; `F` views the same memory) of chunk `b`. */
+  private record(b: Buffer, I: Int32Array, F: Float64Array, p: number): void {
+    const s = I[p + R_START]!;
+    const e = I[p + R_END]!;
+    const line = this.parser.takeLine(e - s);
+    let slot = I[p + R_NAME]!;
+    if ((slot & NEW) !== 0) {
+      slot &= SLOT;
+      this.slotNames[slot] = this.makeName(b, I[p + R_NAME_START]!, I[p + R_NAME_END]!);
     }
-    return s;
+    const info = this.slotNames[slot]!;
+    // Every event's timestamp counts (the input's time span), kept or not.
+    const tsv = this.ts.fracBytes(F[(p >> 1) + 1]!, I[p + R_FRAC]!, I[p + R_DIGITS]!, b, I[p + R_TS_START]!, I[p + R_TS_END]!);
+    // A comm that took its slot is made even when the event is not kept: later lines of the thread hit the slot.
+    const c = I[p + R_COMM]!;
+    if (info.kind === Kind.Other) {
+      if (c !== NONE && (c & NEW) !== 0) this.slotComms[c & SLOT] = latin1(b, I[p + R_COMM_START]!, I[p + R_COMM_END]!);
+      this.parser.fastEvent(null, info.tally);
+      return;
+    }
+    const tid = F[p >> 1]!;
+    let comm: string;
+    if (c === NONE) comm = this.commOf(tid, b, I[p + R_COMM_START]!, I[p + R_COMM_END]!);
+    else if ((c & NEW) !== 0) {
+      comm = latin1(b, I[p + R_COMM_START]!, I[p + R_COMM_END]!);
+      this.slotComms[c & SLOT] = comm;
+    } else comm = this.slotComms[c]!;
+    const cpu = I[p + R_CPU]!;
+    const source: SourceRef = { file: this.fileIndex, line };
+    if (info.kind === Kind.KvmOther) {
+      this.parser.fastEvent({ kind: 'kvm_other', ts: tsv, cpu, tid, comm, instance: '', source, name: info.name }, info.tally);
+      return;
+    }
+    const hd = this.header;
+    hd.ts = tsv;
+    hd.cpu = cpu;
+    hd.tid = tid;
+    hd.comm = comm;
+    hd.source = source;
+    const ps = I[p + R_PAYLOAD_START]!;
+    const pe = I[p + R_PAYLOAD_END]!;
+    const d = info.decoder;
+    const m = I[p + R_MEMO]!;
+    let ev: TraceEvent | null;
+    if (m === NONE) ev = d !== Decoder.None ? decodePayload(d, b, ps, pe, hd) : null;
+    else if ((m & NEW) !== 0) {
+      // The payload took its memo slot: decode it; only what the decoder built is kept (see payload-memo.ts).
+      ev = d !== Decoder.None ? decodePayload(d, b, ps, pe, hd) : null;
+      this.templates[m & SLOT] = ev ?? undefined;
+    } else {
+      const t = this.templates[m];
+      ev = t !== undefined ? instantiate(d, t, hd) : null;
+    }
+    if (ev === null) ev = this.build(info, b, s, e, ps, pe, source);
+    this.parser.fastEvent(ev, info.tally);
+  }
+
+  /** The text path's payload parser (payloads.ts) for a line the byte decoders do not take. */
+  private build(info: NameInfo, b: Buffer, s: number, e: number, ps: number, pe: number, source: SourceRef): TraceEvent {
+    const ctx = this.ctx;
+    ctx.source = source;
+    ctx.b = b;
+    ctx.s = s;
+    ctx.e = e;
+    const ev = buildEvent(info.name, latin1(b, ps, pe), this.header, ctx);
+    ctx.b = NO_BYTES; // do not keep the chunk alive
+    return ev;
   }
 
   /** A line that parsed: count it and make its event (bytes [s, e), comm [cs, ce), payload [ps, pe)). */
@@ -512,46 +428,8 @@ export class FastLane {
     hd.tid = tid;
     hd.comm = comm;
     hd.source = source;
-    let ev: TraceEvent | null = null;
-    const d = info.decoder;
-    if (d !== Decoder.None) {
-      // The block lane's chunk: look the payload up in the memo first.
-      const memo = this.dvBuf === b && pe > ps && pe - ps <= MEMO_MAX_BYTES;
-      if (memo) ev = this.memo.get(d, b, this.dv!, ps, pe, hd);
-      if (ev === null) {
-        ev = decodePayload(d, b, ps, pe, hd);
-        if (ev !== null && memo) this.memo.put(ev);
-      }
-    }
-    if (ev === null) {
-      const ctx = this.ctx;
-      ctx.source = source;
-      ctx.b = b;
-      ctx.s = s;
-      ctx.e = e;
-      ev = buildEvent(info.name, latin1(b, ps, pe), hd, ctx);
-      ctx.b = NO_BYTES; // do not keep the chunk alive
-    }
+    const ev = (info.decoder !== Decoder.None ? decodePayload(info.decoder, b, ps, pe, hd) : null) ?? this.build(info, b, s, e, ps, pe, source);
     this.parser.fastEvent(ev, info.tally);
-  }
-
-  /** The block lane's name of bytes [s, e) (hash `h`: hashWords), or null when it has none yet. */
-  private blockName(dv: DataView, b: Uint8Array, s: number, e: number, h: number): NameInfo | null {
-    const slot = h & (NAME_SLOTS - 1);
-    const n = this.blockNames[slot];
-    if (n !== undefined && equalWords(dv, b, s, e, n.words, n.bytes.length)) return n;
-    const m = this.blockNames[slot ^ 1];
-    if (m !== undefined && equalWords(dv, b, s, e, m.words, m.bytes.length)) return m;
-    return null;
-  }
-
-  /** Make and keep the block lane's name of bytes [s, e) (checked by the caller). */
-  private addBlockName(b: Uint8Array, s: number, e: number, h: number): NameInfo {
-    const slot = h & (NAME_SLOTS - 1);
-    const made = this.makeName(b, s, e);
-    if (this.blockNames[slot] === undefined) this.blockNames[slot] = made;
-    else this.blockNames[slot ^ 1] = made;
-    return made;
   }
 
   /**
@@ -587,18 +465,18 @@ export class FastLane {
     }
     const decoder = kind === Kind.Typed ? decoderOf(name) : Decoder.None;
     const bytes = copyBytes(b, s, e);
-    return { bytes, words: wordsOf(bytes), name, kind, decoder, tally: this.parser.fastTally(name) };
+    return { bytes, name, kind, decoder, tally: this.parser.fastTally(name) };
   }
 
   private commOf(tid: number, b: Uint8Array, s: number, e: number): string {
     const slot = tid & (COMM_SLOTS - 1);
     const c = this.comms[slot];
     if (c !== undefined && c.tid === tid) {
-      if (this.dvBuf === b ? equalWords(this.dv!, b, s, e, c.words, c.bytes.length) : equalBytes(c.bytes, b, s, e)) return c.comm;
+      if (equalBytes(c.bytes, b, s, e)) return c.comm;
     }
     const comm = latin1(b, s, e);
     const bytes = copyBytes(b, s, e);
-    this.comms[slot] = { tid, bytes, words: wordsOf(bytes), comm };
+    this.comms[slot] = { tid, bytes, comm };
     return comm;
   }
 }

@@ -20,7 +20,7 @@ export const MAX_LINE_BYTES = 1 << 20;
  * The chunk whose lines are being handed out when it is plain: all ASCII, with no tab, VT, FF or CR (the white
  * space that the text path's regexes and `trim` treat unlike a space); else null (see the header).
  */
-export const plainChunk: { buf: Uint8Array | null } = { buf: null };
+export const plainChunk: { buf: Uint8Array | null; seq: number } = { buf: null, seq: 0 };
 
 function isPlain(chunk: Buffer): boolean {
   return isAscii(chunk) && chunk.indexOf(9) === -1 && chunk.indexOf(13) === -1 && chunk.indexOf(11) === -1 && chunk.indexOf(12) === -1;
@@ -57,6 +57,7 @@ export class LineSplitter {
 
   push(chunk: Buffer): void {
     plainChunk.buf = isPlain(chunk) ? chunk : null;
+    plainChunk.seq++;
     try {
       this.split(chunk);
     } finally {

@@ -1,15 +1,15 @@
 /**
- * The block lane (fast-lane.ts `block`) parses whole plain chunks and leaves every line it does not take to `line`
- * and the text parser. Whatever it takes must come out exactly as the text path reads it; the payload memo
- * (payload-memo.ts) must hand back exactly the event the decoder builds.
+ * The block lane (fast-lane.ts `block`, its WebAssembly scanner scan/block.ts) parses whole plain chunks and leaves
+ * every line it does not take to `line` and the text parser. Whatever it takes must come out exactly as the text path
+ * reads it; the scanner's tables (payload memo, comms, names) must never hand back another line's payload or comm.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { analyzeText } from '../../src/analyze.js';
-import type { EventHeader } from '../../src/model/events.js';
 import { FastLane } from '../../src/parse/fast-lane.js';
-import { Decoder, decodePayload } from '../../src/parse/fast-payloads.js';
-import { PayloadMemo } from '../../src/parse/payload-memo.js';
+import { BlockScanner, NEW, NONE, R_COMM, R_COMM_END, R_COMM_START, R_CPU, R_DIGITS, R_END, R_FRAC, R_MEMO, R_NAME, R_NAME_END, R_NAME_START, R_PAYLOAD_END, R_PAYLOAD_START, R_START, R_TS_END, R_TS_START } from '../../src/parse/block-scanner.js';
 import { REPAIR_CODES } from '../../src/parse/repair/index.js';
+import { expectSameStream } from './stream.js';
 
 /** trace-cmd report lines of several shapes, with lines the block lane must leave to the others in between. */
 const TRACE_CMD = [
@@ -96,54 +96,81 @@ describe('block lane', () => {
   });
 });
 
-describe('payload memo', () => {
-  const header = (line: number): EventHeader => ({ ts: line * 1000, cpu: line % 4, tid: 4000 + (line % 3), comm: `CPU ${line % 3}/KVM`, instance: '', source: { file: 0, line } });
-  const PAYLOADS: [Decoder, string][] = [
-    [Decoder.Exit, 'reason HLT rip 0xffffffffb33f2e5f info 0 0'],
-    [Decoder.Exit, 'reason HLT rip 0xffffffffb33f2e60 info 0 0'],
-    [Decoder.Exit, 'reason HLT rip 0xffffffffb33f2e5f info 0 1'],
-    [Decoder.Exit, 'vcpu 1 reason IO_INSTRUCTION rip 0x1015b info 200000 0'],
-    [Decoder.Entry, 'vcpu 3 rip 0xffffffffa0360413'],
-    [Decoder.Entry, 'vcpu 3 rip 0xffffffffa0360414'],
-    [Decoder.Entry, 'vcpu 1'],
-    [Decoder.Entry, 'vcpu 1, rip 0x1 [immediate exit]'],
-    [Decoder.Pio, 'pio_write at 0x20 size 1 count 1 val 0xcd'],
-    [Decoder.Pio, 'pio_read at 0x5658 size 4 count 1 val 0x4'],
-    [Decoder.Mmio, 'mmio write len 4 gpa 0x10000000 val 0x0'],
-    [Decoder.FastMmio, 'fast mmio at gpa 0xfe003000'],
-    [Decoder.Msr, 'msr_write 6e0 = 0x2aa2a8403b1c'],
-    [Decoder.UserspaceExit, 'reason KVM_EXIT_MMIO (6)'],
-    [Decoder.Hypercall, 'nr 0x5 a0 0x0 a1 0x1 a2 0x0 a3 0x0'],
-    [Decoder.EmulateInsn, '0:ffffffffa0632f49:44 89 2c 25 00 00 00 10 (prot64)'],
-    // Every length 1-4 past a word boundary, and the same bytes under two decoders.
-    [Decoder.Entry, 'vcpu 12'],
-    [Decoder.Entry, 'vcpu 123'],
-    [Decoder.Entry, 'vcpu 1234'],
-    [Decoder.Exit, 'vcpu 1234'],
+describe('scanner tables: payload memo, comms, names', () => {
+  /** kvm_exit/kvm_entry/kvm_pio/... lines of many payloads, repeated, from threads whose tids share comm slots. */
+  const PAYLOADS: [string, string][] = [
+    ['kvm_exit', 'reason HLT rip 0xffffffffb33f2e5f info 0 0'],
+    ['kvm_exit', 'reason HLT rip 0xffffffffb33f2e60 info 0 0'],
+    ['kvm_exit', 'reason HLT rip 0xffffffffb33f2e5f info 0 1'],
+    ['kvm_exit', 'vcpu 1 reason IO_INSTRUCTION rip 0x1015b info 200000 0'],
+    ['kvm_pio', 'pio_write at 0x20 size 1 count 1 val 0xcd'],
+    ['kvm_pio', 'pio_read at 0x5658 size 4 count 1 val 0x4'],
+    ['kvm_userspace_exit', 'reason KVM_EXIT_IO (2)'],
+    ['kvm_entry', 'vcpu 3 rip 0xffffffffa0360413'],
+    // Not a KVM event: counted, not kept, but its comm takes the thread's comm slot.
+    ['sched_waking', 'comm=kworker/0:1 pid=17 prio=120 target_cpu=000'],
+    ['kvm_exit', 'reason EPT_MISCONFIG rip 0xffffffffa0632f49 info 0 0'],
+    ['kvm_emulate_insn', '0:ffffffffa0632f49:44 89 2c 25 00 00 00 10 (prot64)'],
+    ['kvm_mmio', 'mmio write len 4 gpa 0x10000000 val 0x0'],
+    ['kvm_userspace_exit', 'reason KVM_EXIT_MMIO (6)'],
+    ['kvm_entry', 'vcpu 3 rip 0xffffffffa0360414'],
+    ['kvm_exit', 'reason MSR_WRITE rip 0xffffffff81000003 info 0 0'],
+    ['kvm_msr', 'msr_write 6e0 = 0x2aa2a8403b1c'],
+    ['kvm_entry', 'vcpu 1'],
+    ['kvm_exit', 'reason EPT_MISCONFIG rip 0xffffffffa0632f49 info 0 0'],
+    ['kvm_fast_mmio', 'fast mmio at gpa 0xfe003000'],
+    ['kvm_entry', 'vcpu 1, rip 0x1 [immediate exit]'],
+    ['kvm_exit', 'reason VMCALL rip 0xffffffff81000010 info 0 0'],
+    ['kvm_hypercall', 'nr 0x5 a0 0x0 a1 0x1 a2 0x0 a3 0x0'],
+    ['kvm_entry', 'vcpu 12'],
+    // The same bytes under two names, and every length past a word boundary.
+    ['kvm_exit', 'vcpu 1234'],
+    ['kvm_entry', 'vcpu 1234'],
+    ['kvm_entry', 'vcpu 123'],
   ];
-
-  it.each([12, 0])('hands back exactly the decoder’s event, with each line’s header, and never another payload’s (%i slot bits)', (bits) => {
-    // 0 bits: one slot, every payload collides with the one before.
-    const memo = new PayloadMemo(bits);
-    let line = 1;
-    for (let round = 0; round < 3; round++) {
-      for (const [d, p] of PAYLOADS) {
-        // The payload inside a line, at every alignment.
-        const pad = ' '.repeat((line * 3) % 7);
-        const b = Buffer.from(`${pad}${p}\n`, 'latin1');
-        const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-        const ps = pad.length;
-        const pe = ps + p.length;
-        const h = header(line++);
-        const want = decodePayload(d, b, ps, pe, h);
-        const got = memo.get(d, b, dv, ps, pe, h);
-        if (got === null) {
-          expect(round === 0 || bits === 0 || want === null, p).toBe(true);
-          if (want !== null) memo.put(want);
-        } else {
-          expect(got, `${d} ${p}`).toEqual(want);
+  /**
+   * Threads 4001, 5025 and 6049 share a comm slot (tid mod 1024); 4001's comm changes from line to line (trace-cmd
+   * prints `<...>` for a comm it did not save), and later for good.
+   */
+  const text = (copies: number): string => {
+    const out: string[] = [];
+    let t = 0;
+    for (let c = 0; c < copies; c++) {
+      for (const tid of [4001, 5025, 6049]) {
+        for (const [name, payload] of PAYLOADS) {
+          t++;
+          const comm = tid === 5025 ? 'CPU 1/KVM' : tid === 6049 ? 'qemu-system-x86' : t % 2 === 0 ? '<...>' : c < copies / 2 ? 'CPU 0/KVM' : 'CPU 0/KVM-renamed';
+          out.push(` ${comm}-${tid} [00${tid % 4}] ${100 + t / 1e6}: ${name}:${' '.repeat(1 + (t % 5))}${payload}`);
         }
       }
     }
+    return `${out.join('\n')}\n`;
+  };
+
+  it.each([12, 0])('give exactly what the text path gives, also when every slot collides (%i memo slot bits)', (bits) => {
+    // 0 bits: one memo slot, every payload takes it from the one before.
+    const make = BlockScanner.make.bind(BlockScanner);
+    vi.spyOn(BlockScanner, 'make').mockImplementation((cls, typed) => make(cls, typed, bits));
+    const scan = vi.spyOn(BlockScanner.prototype, 'scan');
+    const t = text(40);
+    // Event by event (a wrong rip or comm would not show in the analysis), then the analysis.
+    for (const chunkSize of [undefined, 997]) expect(expectSameStream(t, chunkSize, 'trace-cmd')).toBe(40 * 3 * PAYLOADS.filter(([n]) => n.startsWith('kvm_')).length);
+    const fast = analyzeText(t);
+    expect(fast.analysis).toEqual(analyzeText(t, { fastLane: false }).analysis);
+    expect(fast.analysis.roundTrips.complete).toBeGreaterThan(600);
+    // The scanner read the lines (records came back).
+    expect(scan.mock.results.some((r) => r.type === 'return' && (r.value as number) > 0)).toBe(true);
+  });
+});
+
+describe('scanner module', () => {
+  it('loads here, and its record layout is the one fast-lane.ts reads', () => {
+    const url = new URL('../../dist/parse/scan.wasm', import.meta.url);
+    const x = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(url)), {}).exports as Record<string, WebAssembly.Global>;
+    const fields = { R_START, R_END, R_COMM_START, R_COMM_END, R_CPU, R_FRAC, R_DIGITS, R_TS_START, R_TS_END, R_NAME_START, R_NAME_END, R_PAYLOAD_START, R_PAYLOAD_END, R_NAME, R_COMM, R_MEMO, NEW };
+    for (const [k, v] of Object.entries(fields)) expect(x[k]!.value, k).toBe(v);
+    expect(x.COMM_NONE!.value).toBe(NONE);
+    expect(x.MEMO_NONE!.value).toBe(NONE);
+    expect(BlockScanner.make(new Uint16Array(256), [])).not.toBeNull();
   });
 });

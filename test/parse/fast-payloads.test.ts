@@ -12,21 +12,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Diagnostics } from '../../src/model/diagnostics.js';
 import type { EventHeader, TraceEvent } from '../../src/model/events.js';
 import { Decoder, decodePayload, decoderOf } from '../../src/parse/fast-payloads.js';
-import { linesInto } from '../../src/parse/index.js';
-import { LineSplitter } from '../../src/parse/lines.js';
 import { buildEvent } from '../../src/parse/payloads.js';
 import { splitRecordLine } from '../../src/parse/record-line.js';
-import { TextParser } from '../../src/parse/text-parser.js';
-import { TimestampParser } from '../../src/parse/timestamps.js';
-import type { FormatName } from '../../src/parse/types.js';
 import { fixture, HAS_SHARED_LARGE, ROOT, SHARED } from '../helpers.js';
+import { expectSameStream, streamOf } from './stream.js';
 
 const H: EventHeader = { ts: 42, cpu: 3, tid: 1234, comm: 'CPU 0/KVM', instance: '', source: { file: 0, line: 7 } };
 
@@ -123,53 +119,6 @@ function checkPayloadsOf(text: string): Tally {
     if (o.fast !== null) t.fast++;
   }
   return tally;
-}
-
-interface Stream {
-  events: TraceEvent[];
-  diagnostics: ReturnType<Diagnostics['summaries']>;
-  counts: TextParser['counts'];
-  eventCounts: [string, number][];
-}
-
-/**
- * Every event but the non-KVM ones (the fast lane counts those without building them), through the line handler.
- * `format` forces the layout with repair off: no sniff window, so the fast lane gets every line from the first.
- */
-function streamOf(text: string | Buffer, fast: boolean, chunkSize = 1 << 20, format: FormatName | null = null): Stream {
-  const diag = new Diagnostics();
-  const ts = new TimestampParser();
-  const events: TraceEvent[] = [];
-  const sink = (e: TraceEvent) => {
-    if (e.kind !== 'other') events.push(e);
-  };
-  const parser = new TextParser(0, '<text>', diag, ts, sink, format, format === null);
-  let final = false;
-  const splitter = new LineSplitter(linesInto(parser, 0, ts, diag, fast, () => final));
-  const buf = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-  for (let i = 0; i < buf.length; i += chunkSize) splitter.push(buf.subarray(i, Math.min(buf.length, i + chunkSize)));
-  final = true;
-  splitter.end();
-  parser.end();
-  return {
-    events,
-    diagnostics: diag.summaries(),
-    counts: { ...parser.counts },
-    eventCounts: [...parser.eventCounts].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
-  };
-}
-
-function expectSameStream(text: string | Buffer, chunkSize?: number, format: FormatName | null = null): number {
-  const fast = streamOf(text, true, chunkSize, format);
-  const slow = streamOf(text, false, chunkSize, format);
-  expect(fast.events.length).toBe(slow.events.length);
-  // isDeepStrictEqual per event (fast on 10^5 events); the first difference is shown by toStrictEqual.
-  const bad = fast.events.findIndex((e, i) => !isDeepStrictEqual(e, slow.events[i]));
-  if (bad !== -1) expect(fast.events[bad]).toStrictEqual(slow.events[bad]);
-  expect(fast.diagnostics).toEqual(slow.diagnostics);
-  expect(fast.counts).toEqual(slow.counts);
-  expect(fast.eventCounts).toEqual(slow.eventCounts);
-  return fast.events.length;
 }
 
 describe('decoders ≡ buildEvent on real and generated payloads', () => {

@@ -1,0 +1,146 @@
+/**
+ * The JavaScript side of the block lane's WebAssembly scanner (scan/block.ts, built into dist/parse/scan.wasm):
+ * loads the module once per thread, gives each fast lane its own instance (its own name, comm and payload tables),
+ * copies a plain chunk into the instance's memory and exposes the records `scan` writes as typed-array views.
+ *
+ * When WebAssembly (with SIMD) is not available the lane has no scanner and every line takes the per-line fast lane
+ * (fast-lane.ts `line`): slower, never different.
+ */
+import { readFileSync } from 'node:fs';
+
+/** The parts of the WebAssembly API used here (the ES2022 lib this project compiles against does not declare it). */
+interface WasmGlobal {
+  value: number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+interface ScanExports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  CLS_OFF: WasmGlobal;
+  TYPED_OFF: WasmGlobal;
+  RECS_OFF: WasmGlobal;
+  REC_BYTES: WasmGlobal;
+  CHUNK_OFF: WasmGlobal;
+  stopAt: WasmGlobal;
+  declined: WasmGlobal;
+  init(bits: number): void;
+  addTyped(): void;
+  scan(start: number, limit: number, perf: number): number;
+}
+
+/** Record fields, in i32 units (scan/block.ts R_*; tid and seconds are f64 at i32 0 and 2). */
+export const R_START = 4;
+export const R_END = 5;
+export const R_COMM_START = 6;
+export const R_COMM_END = 7;
+export const R_CPU = 8;
+export const R_FRAC = 9;
+export const R_DIGITS = 10;
+export const R_TS_START = 11;
+export const R_TS_END = 12;
+export const R_NAME_START = 13;
+export const R_NAME_END = 14;
+export const R_PAYLOAD_START = 15;
+export const R_PAYLOAD_END = 16;
+export const R_NAME = 17;
+export const R_COMM = 18;
+export const R_MEMO = 19;
+/** Flag on R_NAME, R_COMM, R_MEMO: the slot was (re)filled at this line; the rest of the value is the slot. */
+export const NEW = 1 << 30;
+export const SLOT = NEW - 1;
+/** R_COMM: too long for a slot. R_MEMO: not memoized. */
+export const NONE = -1;
+
+let compiled: object | null | undefined;
+
+function scanModule(): object | null {
+  if (compiled !== undefined) return compiled;
+  if (wasm === undefined) return (compiled = null);
+  // Under the test runner this module is TypeScript source; the scanner is the build's (npm test builds first).
+  const url = import.meta.url.endsWith('.ts') ? new URL('../../dist/parse/scan.wasm', import.meta.url) : new URL('./scan.wasm', import.meta.url);
+  try {
+    compiled = new wasm.Module(readFileSync(url));
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+export class BlockScanner {
+  private readonly x: ScanExports;
+  /** Views of the instance memory (made again when it grows). */
+  i32: Int32Array;
+  f64: Float64Array;
+  private u8: Uint8Array;
+  /** The record area, in i32 and f64 units, and a record's size in i32 units. */
+  readonly recs: number;
+  readonly recWords: number;
+  private readonly chunkOff: number;
+  /** The chunk in memory: the splitter's push number it came with (lines.ts `plainChunk.seq`). */
+  private loadedSeq = -1;
+
+  /** A scanner, or null when WebAssembly is not available. `typed`: the names whose payloads are memoized. */
+  static make(cls: Uint16Array, typed: readonly Uint8Array[], memoBits?: number): BlockScanner | null {
+    const m = scanModule();
+    if (m === null) return null;
+    try {
+      return new BlockScanner(new wasm!.Instance(m, {}).exports as ScanExports, cls, typed, memoBits);
+    } catch {
+      return null;
+    }
+  }
+
+  private constructor(x: ScanExports, cls: Uint16Array, typed: readonly Uint8Array[], memoBits = 12) {
+    this.x = x;
+    x.init(memoBits);
+    this.u8 = new Uint8Array(x.memory.buffer);
+    this.i32 = new Int32Array(x.memory.buffer);
+    this.f64 = new Float64Array(x.memory.buffer);
+    new Uint16Array(x.memory.buffer, x.CLS_OFF.value, 256).set(cls);
+    const typedOff = x.TYPED_OFF.value;
+    typed.forEach((name, k) => {
+      const at = typedOff + k * 64;
+      new DataView(x.memory.buffer).setUint32(at, name.length, true);
+      this.u8.set(name, at + 4);
+      x.addTyped();
+    });
+    this.recs = x.RECS_OFF.value >> 2;
+    this.recWords = x.REC_BYTES.value >> 2;
+    this.chunkOff = x.CHUNK_OFF.value;
+  }
+
+  /** Copy bytes [0, limit) of chunk number `seq` into memory, unless it is there already. */
+  load(b: Uint8Array, limit: number, seq: number): void {
+    if (seq === this.loadedSeq) return;
+    // 64 bytes after the copy: the 16-byte searches may read past the last newline (never use what they read).
+    const need = this.chunkOff + limit + 64;
+    const mem = this.x.memory;
+    if (need > mem.buffer.byteLength) {
+      mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+      this.u8 = new Uint8Array(mem.buffer);
+      this.i32 = new Int32Array(mem.buffer);
+      this.f64 = new Float64Array(mem.buffer);
+    }
+    this.u8.set(b.subarray(0, limit), this.chunkOff);
+    this.loadedSeq = seq;
+  }
+
+  /** Scan from `start` to `limit` (see scan/block.ts); returns the number of records. */
+  scan(start: number, limit: number, perf: boolean): number {
+    return this.x.scan(start, limit, perf ? 1 : 0);
+  }
+
+  /** Where the next unscanned line starts. */
+  get stopAt(): number {
+    return this.x.stopAt.value;
+  }
+
+  /** Whether the last scan stopped at a line it does not take. */
+  get declined(): boolean {
+    return this.x.declined.value !== 0;
+  }
+}

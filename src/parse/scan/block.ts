@@ -1,0 +1,370 @@
+/**
+ * The block lane's scanner, in AssemblyScript (compiled to WebAssembly by `npm run build`: dist/parse/scan.wasm).
+ *
+ * Why WebAssembly: a profile of the JavaScript block lane showed its header scan at ~0.16 µs per line and the
+ * payload memo's word compares at ~0.07 µs — a JavaScript byte visit costs ~1.4 ns on the 2-core VM, a WebAssembly
+ * one a fraction of that, and 16 bytes are searched at once with SIMD. This module reads the lines of a plain chunk
+ * (all ASCII, no tab, VT, FF or CR: lines.ts `plainChunk`) that the JavaScript side copied into its memory, and for
+ * each line of the plainest layouts writes one fixed-size record of numbers: where the fields are, the tid, CPU and
+ * timestamp digits, and which name, comm and payload it has seen before (by slot). It decides nothing else: the
+ * JavaScript side (../wasm-lane.ts) makes the strings and events, in input order, from the records.
+ *
+ * The layouts and the rules are those of the per-line fast lane (fast-lane.ts `line`), restricted as the JavaScript
+ * block lane was: the first `[` opens the CPU column, the timestamp is `secs.frac`. Any other line stops the scan
+ * there (`declined`): the JavaScript side hands that one line to `line` (then to the text parser) and calls `scan`
+ * again for the rest. test/parse/block-lane.test.ts checks every record against the text path.
+ *
+ * Tables (all bounded, all in this module's memory):
+ * - names: 256 slots, two ways per set, by a hash of the name's bytes; each name gets a new generation when it
+ *   takes a slot, so a payload remembered under an older name of the slot never matches.
+ * - comms: 1024 slots by tid; a slot holds the tid and the comm bytes.
+ * - payload memo: 2^bits slots, direct-mapped by a hash of the payload's bytes and its name's generation. Only names
+ *   the JavaScript side listed as typed (`addTyped`) are memoized: their payloads decode into events.
+ * A record says when its name, comm or payload took a slot (`NEW`): the JavaScript side then makes that slot's
+ * string or event again. Records are read in order, so each one sees the slots as the scanner left them at its line.
+ */
+
+// Memory layout (byte offsets). Exported as globals: the JavaScript side reads them, nothing is written twice.
+/** Character classes: 256 × u16, written by the JavaScript side (fast-lane.ts CLS). */
+export const CLS_OFF: i32 = 1024;
+/** Typed names: up to TYPED_MAX entries of {len u32, bytes[60]}. */
+export const TYPED_OFF: i32 = 2048;
+const TYPED_MAX: i32 = 32;
+const TYPED_ENTRY: i32 = 64;
+const NAMES_OFF: i32 = TYPED_OFF + TYPED_MAX * TYPED_ENTRY;
+const NAME_SLOTS: i32 = 256;
+/** Longest name kept in a slot; a longer one declines its line. */
+const NAME_BYTES: i32 = 64;
+/** {gen u32, len u32, memo u32, pad u32, bytes[64]} */
+const NAME_ENTRY: i32 = 80;
+const COMMS_OFF: i32 = NAMES_OFF + NAME_SLOTS * NAME_ENTRY;
+const COMM_SLOTS: i32 = 1024;
+/** Longest comm kept in a slot; a longer one is made by the JavaScript side from the line (`COMM_NONE`). */
+const COMM_BYTES: i32 = 56;
+/** {tid f64, len u32, pad u32, bytes[56]} */
+const COMM_ENTRY: i32 = 72;
+const MEMO_OFF: i32 = COMMS_OFF + COMM_SLOTS * COMM_ENTRY;
+/** Most memo slots (2^12); `init` may ask for fewer (tests force collisions with 1). */
+const MEMO_MAX_BITS: i32 = 12;
+/** Longest payload memoized (real kvm_exit payloads with a symbol are ~90 bytes; the hot ones ~45). */
+export const MEMO_MAX_BYTES: i32 = 96;
+/** {gen u32, len u32, pad 8, bytes[96]} */
+const MEMO_ENTRY: i32 = 112;
+/** Records: REC_MAX of REC_BYTES (layout: the R_* field indexes, in i32 units; f64 fields at 0 and 8). */
+export const RECS_OFF: i32 = MEMO_OFF + (1 << MEMO_MAX_BITS) * MEMO_ENTRY;
+export const REC_MAX: i32 = 8192;
+export const REC_BYTES: i32 = 80;
+/** The chunk is copied here; the memory grows with it (the JavaScript side calls `memory.grow`). */
+export const CHUNK_OFF: i32 = RECS_OFF + REC_MAX * REC_BYTES;
+
+/** Record fields (i32 index): tid and seconds are f64 at bytes 0 and 8. */
+export const R_START: i32 = 4;
+export const R_END: i32 = 5;
+export const R_COMM_START: i32 = 6;
+export const R_COMM_END: i32 = 7;
+export const R_CPU: i32 = 8;
+export const R_FRAC: i32 = 9;
+export const R_DIGITS: i32 = 10;
+export const R_TS_START: i32 = 11;
+export const R_TS_END: i32 = 12;
+export const R_NAME_START: i32 = 13;
+export const R_NAME_END: i32 = 14;
+export const R_PAYLOAD_START: i32 = 15;
+export const R_PAYLOAD_END: i32 = 16;
+export const R_NAME: i32 = 17;
+export const R_COMM: i32 = 18;
+export const R_MEMO: i32 = 19;
+/** Flag on R_NAME, R_COMM, R_MEMO: the slot was (re)filled at this line. */
+export const NEW: i32 = 1 << 30;
+/** R_COMM when the comm is too long for a slot. */
+export const COMM_NONE: i32 = -1;
+/** R_MEMO when the payload is not memoized (untyped name, empty or too long). */
+export const MEMO_NONE: i32 = -1;
+
+// Character classes (fast-lane.ts; the JavaScript side writes the table).
+const DIGIT: u16 = 1;
+const ID_START: u16 = 2;
+const ID_CHAR: u16 = 4;
+const NAME_CHAR: u16 = 8;
+const FLAG0: u16 = 16;
+const FLAG1: u16 = 32;
+const FLAG2: u16 = 64;
+const HEX_OR_DOT: u16 = 128;
+
+const SP: i32 = 32;
+const NL: i32 = 10;
+const MAX_CPU_DIGITS: i32 = 5;
+const MAX_TID_DIGITS: i32 = 15;
+const MAX_SECS_DIGITS: i32 = 12;
+const MAX_LINE: i32 = 1 << 20;
+
+let memoBits: i32 = MEMO_MAX_BITS;
+let typedCount: i32 = 0;
+let nameGen: u32 = 0;
+/** Outputs of `scan`: where the next unscanned line starts (chunk-relative), and whether `scan` stopped at it. */
+export let stopAt: i32 = 0;
+export let declined: i32 = 0;
+
+@inline function ld(p: i32): i32 {
+  return <i32>load<u8>(<usize>p);
+}
+
+@inline function cls(c: i32): u16 {
+  return load<u16>(<usize>(CLS_OFF + (c << 1)));
+}
+
+/** Forget every slot; `bits` memo slot bits (1..12). */
+export function init(bits: i32): void {
+  memoBits = bits < 0 ? 0 : bits > MEMO_MAX_BITS ? MEMO_MAX_BITS : bits;
+  memory.fill(<usize>NAMES_OFF, 0, <usize>(RECS_OFF - NAMES_OFF));
+  typedCount = 0;
+  nameGen = 0;
+}
+
+/** The JavaScript side wrote a typed name's length and bytes at TYPED_OFF + k·64; count it. */
+export function addTyped(): void {
+  if (typedCount < TYPED_MAX) typedCount++;
+}
+
+/** The first byte `c` in [p, e), or e: 16 bytes per step. */
+@inline function find(p: i32, e: i32, c: i32): i32 {
+  const v = i8x16.splat(<i8>c);
+  while (p + 16 <= e) {
+    const m = i8x16.bitmask(i8x16.eq(v128.load(<usize>p), v));
+    if (m != 0) return p + <i32>ctz(m);
+    p += 16;
+  }
+  while (p < e && ld(p) != c) p++;
+  return p;
+}
+
+/** Bytes [a, a+n) equal bytes [b, b+n)? */
+@inline function same(a: i32, b: i32, n: i32): bool {
+  let k: i32 = 0;
+  for (; k + 8 <= n; k += 8) if (load<u64>(<usize>(a + k)) != load<u64>(<usize>(b + k))) return false;
+  for (; k < n; k++) if (ld(a + k) != ld(b + k)) return false;
+  return true;
+}
+
+function hashBytes(p: i32, e: i32, seed: u32): u32 {
+  let h: u64 = (<u64>seed + 1) * 0x9e3779b97f4a7c15;
+  for (; p + 8 <= e; p += 8) {
+    h = (h ^ load<u64>(<usize>p)) * 0x100000001b3;
+    h ^= h >> 29;
+  }
+  let t: u64 = 0;
+  let sh: u64 = 0;
+  for (; p < e; p++, sh += 8) t |= (<u64>ld(p)) << sh;
+  h = (h ^ t) * 0x100000001b3;
+  h ^= h >> 32;
+  return <u32>h;
+}
+
+/** The end of the ftrace flags column at k (fast-lane.ts `flagsEnd`), or -1. */
+function flagsEnd(k: i32, e: i32): i32 {
+  let f = k;
+  while (f < e && ld(f) != SP) f++;
+  const n = f - k;
+  if (n < 4 || n > 5 || (cls(ld(k + 1)) & FLAG1) == 0 || (cls(ld(k + 2)) & FLAG2) == 0) return -1;
+  if ((cls(ld(k + 3)) & HEX_OR_DOT) == 0 || (n == 5 && (cls(ld(k + 4)) & HEX_OR_DOT) == 0)) return -1;
+  return f;
+}
+
+function isTyped(s: i32, n: i32): u32 {
+  for (let k: i32 = 0; k < typedCount; k++) {
+    const t = TYPED_OFF + k * TYPED_ENTRY;
+    if (load<u32>(<usize>t) == <u32>n && same(t + 4, s, n)) return 1;
+  }
+  return 0;
+}
+
+/** The slot of name [s, e) (| NEW when it took one), or -1 when its bytes are not a name or it is too long. */
+function nameSlot(s: i32, e: i32): i32 {
+  const n = e - s;
+  const h = hashBytes(s, e, <u32>n);
+  const slot = <i32>(h & <u32>(NAME_SLOTS - 1));
+  let p = NAMES_OFF + slot * NAME_ENTRY;
+  if (load<u32>(<usize>p) != 0 && load<u32>(<usize>(p + 4)) == <u32>n && same(p + 16, s, n)) return slot;
+  const other = slot ^ 1;
+  const q = NAMES_OFF + other * NAME_ENTRY;
+  if (load<u32>(<usize>q) != 0 && load<u32>(<usize>(q + 4)) == <u32>n && same(q + 16, s, n)) return other;
+  if (n > NAME_BYTES) return -1;
+  for (let k = s; k < e; k++) if ((cls(ld(k)) & NAME_CHAR) == 0) return -1;
+  // Fill an empty way, else the neighbour's (the slot's own name was looked up more recently).
+  let at = slot;
+  if (load<u32>(<usize>p) != 0) {
+    at = other;
+    p = q;
+  }
+  store<u32>(<usize>p, ++nameGen);
+  store<u32>(<usize>(p + 4), <u32>n);
+  store<u32>(<usize>(p + 8), isTyped(s, n));
+  memory.copy(<usize>(p + 16), <usize>s, <usize>n);
+  return at | NEW;
+}
+
+/** The slot of comm [s, e) of thread `tid` (| NEW when it took it), or COMM_NONE. */
+function commSlot(tid: f64, s: i32, e: i32): i32 {
+  const n = e - s;
+  if (n > COMM_BYTES) return COMM_NONE;
+  const slot = <i32>(<i64>tid) & (COMM_SLOTS - 1);
+  const p = COMMS_OFF + slot * COMM_ENTRY;
+  if (load<f64>(<usize>p) == tid && load<u32>(<usize>(p + 8)) == <u32>(n + 1) && same(p + 16, s, n)) return slot;
+  store<f64>(<usize>p, tid);
+  store<u32>(<usize>(p + 8), <u32>(n + 1));
+  memory.copy(<usize>(p + 16), <usize>s, <usize>n);
+  return slot | NEW;
+}
+
+/** The memo slot of payload [s, e) under name generation `gen` (| NEW when it took the slot). */
+function memoSlot(gen: u32, s: i32, e: i32): i32 {
+  const n = e - s;
+  const h = hashBytes(s, e, gen);
+  const slot = <i32>((h ^ (h >> 16)) & ((1 << memoBits) - 1));
+  const p = MEMO_OFF + slot * MEMO_ENTRY;
+  if (load<u32>(<usize>p) == gen && load<u32>(<usize>(p + 4)) == <u32>n && same(p + 16, s, n)) return slot;
+  store<u32>(<usize>p, gen);
+  store<u32>(<usize>(p + 4), <u32>n);
+  memory.copy(<usize>(p + 16), <usize>s, <usize>n);
+  return slot | NEW;
+}
+
+/**
+ * Scan the lines of the chunk at CHUNK_OFF from `start` up to `limit` (chunk-relative; `limit` is just past a
+ * newline), at most REC_MAX of them. Returns the number of records; `stopAt` is where the next line starts, and
+ * `declined` says the scan stopped at a line it does not take. `perf`: the perf script layout.
+ */
+export function scan(start: i32, limit: i32, perf: i32): i32 {
+  const base = CHUNK_OFF;
+  let s = base + start;
+  const lim = base + limit;
+  let n: i32 = 0;
+  declined = 1;
+  while (s < lim) {
+    if (n == REC_MAX) {
+      declined = 0;
+      break;
+    }
+    // A newline is at lim - 1 at the latest, so every scan below stops at e (the newline is in no class).
+    const e = find(s, lim, NL);
+    if (e - s > MAX_LINE) break;
+    let i = s;
+    while (ld(i) == SP) i++;
+    const cs = i;
+    const lb = find(i, e, 0x5b);
+    if (lb >= e) break;
+    let k = lb + 1;
+    let c = ld(k);
+    let cpu: i32 = 0;
+    while (c >= 48 && c <= 57 && k - lb <= MAX_CPU_DIGITS) {
+      cpu = cpu * 10 + (c - 48);
+      c = ld(++k);
+    }
+    if (c != 0x5d || k == lb + 1) break;
+    const rb = k;
+    // Task column, right to left from "[".
+    let j = lb - 1;
+    while (j >= s && ld(j) == SP) j--;
+    const tidEnd = j + 1;
+    while (j >= s && (c = ld(j)) >= 48 && c <= 57) j--;
+    if (j == tidEnd - 1 || tidEnd - j - 1 > MAX_TID_DIGITS) break;
+    let tid: f64 = 0;
+    for (let q = j + 1; q < tidEnd; q++) tid = tid * 10 + <f64>(ld(q) - 48);
+    let ce: i32;
+    if (perf != 0) {
+      if (j < s || ld(j) != SP) break;
+      ce = j;
+      while (ce > cs && ld(ce - 1) == SP) ce--;
+      if (ce <= cs) break;
+    } else {
+      if (j < cs || ld(j) != 0x2d) break;
+      ce = j;
+    }
+    // Flags column (ftrace), then `secs.frac:`.
+    k = rb + 1;
+    if (ld(k) != SP) break;
+    while (ld(k) == SP) k++;
+    if (perf == 0 && (cls(ld(k)) & FLAG0) != 0) {
+      k = flagsEnd(k, e);
+      if (k < 0) break;
+      while (ld(k) == SP) k++;
+    }
+    const tss = k;
+    let hi: f64 = 0;
+    c = ld(k);
+    while (c >= 48 && c <= 57 && k - tss < MAX_SECS_DIGITS) {
+      hi = hi * 10 + <f64>(c - 48);
+      c = ld(++k);
+    }
+    if (c != 0x2e || k == tss) break;
+    const fs = ++k;
+    let frac: i32 = 0;
+    c = ld(k);
+    while (c >= 48 && c <= 57 && k - fs < 9) {
+      frac = frac * 10 + (c - 48);
+      c = ld(++k);
+    }
+    const digits = k - fs;
+    if (c != 0x3a || digits == 0) break;
+    const tse = k;
+    if (ld(++k) != SP) break;
+    while (k + 4 <= e && load<u32>(<usize>k) == 0x20202020) k += 4;
+    while (ld(k) == SP) k++;
+    // Event name ([sys:]name), then ':'.
+    if ((cls(ld(k)) & ID_START) == 0) break;
+    let ns = k;
+    let ne = find(k, e, 0x3a);
+    if (ne >= e) break;
+    if ((cls(ld(ne + 1)) & ID_START) != 0) {
+      // `sys:` prefix (perf), an identifier (no `.`); the name follows.
+      let ok = true;
+      for (let q = ns; q < ne; q++) {
+        if ((cls(ld(q)) & ID_CHAR) == 0) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) break;
+      ns = ne + 1;
+      ne = find(ns, e, 0x3a);
+      if (ne >= e) break;
+    }
+    k = ne + 1;
+    if (k < e && ld(k) != SP) break;
+    let ps = k;
+    while (ps < e && ld(ps) == SP) ps++;
+    let pe = e;
+    while (pe > ps && ld(pe - 1) == SP) pe--;
+    const name = nameSlot(ns, ne);
+    if (name < 0) break;
+    const np = NAMES_OFF + (name & (NAME_SLOTS - 1)) * NAME_ENTRY;
+    const comm = commSlot(tid, cs, ce);
+    let memo: i32 = MEMO_NONE;
+    if (load<u32>(<usize>(np + 8)) != 0 && pe > ps && pe - ps <= MEMO_MAX_BYTES) memo = memoSlot(load<u32>(<usize>np), ps, pe);
+
+    const r = RECS_OFF + n * REC_BYTES;
+    store<f64>(<usize>r, tid);
+    store<f64>(<usize>(r + 8), hi);
+    store<i32>(<usize>(r + R_START * 4), s - base);
+    store<i32>(<usize>(r + R_END * 4), e - base);
+    store<i32>(<usize>(r + R_COMM_START * 4), cs - base);
+    store<i32>(<usize>(r + R_COMM_END * 4), ce - base);
+    store<i32>(<usize>(r + R_CPU * 4), cpu);
+    store<i32>(<usize>(r + R_FRAC * 4), frac);
+    store<i32>(<usize>(r + R_DIGITS * 4), digits);
+    store<i32>(<usize>(r + R_TS_START * 4), tss - base);
+    store<i32>(<usize>(r + R_TS_END * 4), tse - base);
+    store<i32>(<usize>(r + R_NAME_START * 4), ns - base);
+    store<i32>(<usize>(r + R_NAME_END * 4), ne - base);
+    store<i32>(<usize>(r + R_PAYLOAD_START * 4), ps - base);
+    store<i32>(<usize>(r + R_PAYLOAD_END * 4), pe - base);
+    store<i32>(<usize>(r + R_NAME * 4), name);
+    store<i32>(<usize>(r + R_COMM * 4), comm);
+    store<i32>(<usize>(r + R_MEMO * 4), memo);
+    n++;
+    s = e + 1;
+  }
+  stopAt = s - base;
+  if (s >= lim) declined = 0;
+  return n;
+}
