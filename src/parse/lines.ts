@@ -18,7 +18,8 @@ export const MAX_LINE_BYTES = 1 << 20;
 
 /**
  * The chunk whose lines are being handed out when it is plain: all ASCII, with no tab, VT, FF or CR (the white
- * space that the text path's regexes and `trim` treat unlike a space); else null (see the header).
+ * space that the text path's regexes and `trim` treat unlike a space); else null (see the header). `seq` counts the
+ * pushes: the block lane's scanner keeps one copy of a chunk however often the splitter calls back into it.
  */
 export const plainChunk: { buf: Uint8Array | null; seq: number } = { buf: null, seq: 0 };
 

@@ -295,6 +295,25 @@ export class TextParser {
     return t;
   }
 
+  /**
+   * For the block lane: `n` consecutive lines of `bytes` bytes in all (newlines included), all of them events (each
+   * then goes to `blockEvent`). Returns the line number of the first.
+   */
+  takeEventLines(n: number, bytes: number): number {
+    this.counts.bytes += bytes;
+    this.counts.lines += n;
+    this.counts.events += n;
+    const first = this.lineNo + 1;
+    this.lineNo += n;
+    return first;
+  }
+
+  /** For the block lane: an event of a line counted by `takeEventLines`. `ev` null: not emitted (non-KVM events). */
+  blockEvent(ev: TraceEvent | null, tally: FastTally): void {
+    tally.pending++;
+    if (ev !== null) this.sink(ev);
+  }
+
   /** For the fast lane: a line it recognised as an event. `ev` null: counted, not emitted (non-KVM events). */
   fastEvent(ev: TraceEvent | null, tally: FastTally): void {
     this.counts.events++;

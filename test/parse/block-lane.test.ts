@@ -163,6 +163,26 @@ describe('scanner tables: payload memo, comms, names', () => {
   });
 });
 
+describe('scanner memory and fallback', () => {
+  const big = repeat(TRACE_CMD, 30000);
+
+  it('grows its memory for chunks larger than it starts with (4 MiB chunks)', async () => {
+    expect(big.length).toBeGreaterThan(4 << 20);
+    const scan = vi.spyOn(BlockScanner.prototype, 'scan');
+    const slow = analyzeText(big, { fastLane: false }).analysis;
+    expect(analyzeText(big, { chunkSize: 4 << 20 }).analysis).toEqual(slow);
+    expect(scan.mock.results.some((r) => r.type === 'return' && (r.value as number) > 0)).toBe(true);
+  });
+
+  it('without WebAssembly, every line takes the per-line lane: the same analysis', () => {
+    vi.spyOn(BlockScanner, 'make').mockReturnValue(null);
+    const line = vi.spyOn(FastLane.prototype, 'line');
+    const text = repeat(TRACE_CMD, 200);
+    expect(analyzeText(text).analysis).toEqual(analyzeText(text, { fastLane: false }).analysis);
+    expect(line.mock.calls.length).toBeGreaterThan(150 * TRACE_CMD.length);
+  });
+});
+
 describe('scanner module', () => {
   it('loads here, and its record layout is the one fast-lane.ts reads', () => {
     const url = new URL('../../dist/parse/scan.wasm', import.meta.url);

@@ -138,24 +138,30 @@ export function addTyped(): void {
   return p;
 }
 
-/** Bytes [a, a+n) equal bytes [b, b+n)? */
+/** The low `n` bytes (0-7) of a u64. */
+@inline function low(x: u64, n: i32): u64 {
+  return x & ((<u64>1 << (<u64>n << 3)) - 1);
+}
+
+/**
+ * Bytes [a, a+n) equal bytes [b, b+n)? Eight at a time; the last 1-7 are read as a whole word and masked (every
+ * byte range here is followed by more memory: a line goes on to its newline, the chunk copy has 64 bytes of slack,
+ * and every table entry has room past its longest key).
+ */
 @inline function same(a: i32, b: i32, n: i32): bool {
   let k: i32 = 0;
   for (; k + 8 <= n; k += 8) if (load<u64>(<usize>(a + k)) != load<u64>(<usize>(b + k))) return false;
-  for (; k < n; k++) if (ld(a + k) != ld(b + k)) return false;
-  return true;
+  return k == n || low(load<u64>(<usize>(a + k)) ^ load<u64>(<usize>(b + k)), n - k) == 0;
 }
 
+/** Hash of bytes [p, e) (the same reads as `same`). */
 function hashBytes(p: i32, e: i32, seed: u32): u32 {
   let h: u64 = (<u64>seed + 1) * 0x9e3779b97f4a7c15;
   for (; p + 8 <= e; p += 8) {
     h = (h ^ load<u64>(<usize>p)) * 0x100000001b3;
     h ^= h >> 29;
   }
-  let t: u64 = 0;
-  let sh: u64 = 0;
-  for (; p < e; p++, sh += 8) t |= (<u64>ld(p)) << sh;
-  h = (h ^ t) * 0x100000001b3;
+  if (p < e) h = (h ^ low(load<u64>(<usize>p), e - p)) * 0x100000001b3;
   h ^= h >> 32;
   return <u32>h;
 }
