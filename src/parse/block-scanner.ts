@@ -102,6 +102,8 @@ export class BlockScanner {
     this.f64 = new Float64Array(x.memory.buffer);
     new Uint16Array(x.memory.buffer, x.CLS_OFF.value, 256).set(cls);
     const typedOff = x.TYPED_OFF.value;
+    // scan/block.ts keeps up to 32 typed names of up to 60 bytes (64-byte entries before the name table).
+    if (typed.length > 32 || typed.some((n) => n.length > 60)) throw new Error('block scanner: too many or too long typed names');
     typed.forEach((name, k) => {
       const at = typedOff + k * 64;
       new DataView(x.memory.buffer).setUint32(at, name.length, true);

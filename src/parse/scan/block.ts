@@ -82,7 +82,6 @@ export const COMM_NONE: i32 = -1;
 export const MEMO_NONE: i32 = -1;
 
 // Character classes (fast-lane.ts; the JavaScript side writes the table).
-const DIGIT: u16 = 1;
 const ID_START: u16 = 2;
 const ID_CHAR: u16 = 4;
 const NAME_CHAR: u16 = 8;
