@@ -87,11 +87,13 @@ export class BlockScanner {
   static make(cls: Uint16Array, typed: readonly Uint8Array[], memoBits?: number): BlockScanner | null {
     const m = scanModule();
     if (m === null) return null;
+    let x: ScanExports;
     try {
-      return new BlockScanner(new wasm!.Instance(m, {}).exports as ScanExports, cls, typed, memoBits);
+      x = new wasm!.Instance(m, {}).exports as ScanExports;
     } catch {
       return null;
     }
+    return new BlockScanner(x, cls, typed, memoBits);
   }
 
   private constructor(x: ScanExports, cls: Uint16Array, typed: readonly Uint8Array[], memoBits = 12) {
