@@ -22,6 +22,8 @@ interface ScanExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   CLS_OFF: WasmGlobal;
   TYPED_OFF: WasmGlobal;
+  TYPED_MAX: WasmGlobal;
+  TYPED_ENTRY: WasmGlobal;
   RECS_OFF: WasmGlobal;
   REC_BYTES: WasmGlobal;
   CHUNK_OFF: WasmGlobal;
@@ -72,11 +74,11 @@ function scanModule(): object | null {
 
 export class BlockScanner {
   private readonly x: ScanExports;
-  /** Views of the instance memory (made again when it grows). */
-  i32: Int32Array;
-  f64: Float64Array;
-  private u8: Uint8Array;
-  /** The record area, in i32 and f64 units, and a record's size in i32 units. */
+  /** Views of the instance memory (made by `views`, again when it grows). */
+  i32!: Int32Array;
+  f64!: Float64Array;
+  private u8!: Uint8Array;
+  /** The record area's start and a record's size, in i32 units. */
   readonly recs: number;
   readonly recWords: number;
   private readonly chunkOff: number;
@@ -99,22 +101,28 @@ export class BlockScanner {
   private constructor(x: ScanExports, cls: Uint16Array, typed: readonly Uint8Array[], memoBits = 12) {
     this.x = x;
     x.init(memoBits);
-    this.u8 = new Uint8Array(x.memory.buffer);
-    this.i32 = new Int32Array(x.memory.buffer);
-    this.f64 = new Float64Array(x.memory.buffer);
+    this.views();
     new Uint16Array(x.memory.buffer, x.CLS_OFF.value, 256).set(cls);
-    const typedOff = x.TYPED_OFF.value;
-    // scan/block.ts keeps up to 32 typed names of up to 60 bytes (64-byte entries before the name table).
-    if (typed.length > 32 || typed.some((n) => n.length > 60)) throw new Error('block scanner: too many or too long typed names');
+    const entry = x.TYPED_ENTRY.value;
+    if (typed.length > x.TYPED_MAX.value || typed.some((n) => n.length > entry - 4)) throw new Error('block scanner: too many or too long typed names');
+    const dv = new DataView(x.memory.buffer);
     typed.forEach((name, k) => {
-      const at = typedOff + k * 64;
-      new DataView(x.memory.buffer).setUint32(at, name.length, true);
+      const at = x.TYPED_OFF.value + k * entry;
+      dv.setUint32(at, name.length, true);
       this.u8.set(name, at + 4);
       x.addTyped();
     });
     this.recs = x.RECS_OFF.value >> 2;
     this.recWords = x.REC_BYTES.value >> 2;
     this.chunkOff = x.CHUNK_OFF.value;
+  }
+
+  /** (Re)make the views of the instance memory (its buffer is replaced when it grows). */
+  private views(): void {
+    const buf = this.x.memory.buffer;
+    this.u8 = new Uint8Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.f64 = new Float64Array(buf);
   }
 
   /** Copy bytes [0, limit) of chunk number `seq` into memory, unless it is there already. */
@@ -125,9 +133,7 @@ export class BlockScanner {
     const mem = this.x.memory;
     if (need > mem.buffer.byteLength) {
       mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
-      this.u8 = new Uint8Array(mem.buffer);
-      this.i32 = new Int32Array(mem.buffer);
-      this.f64 = new Float64Array(mem.buffer);
+      this.views();
     }
     this.u8.set(b.subarray(0, limit), this.chunkOff);
     this.loadedSeq = seq;

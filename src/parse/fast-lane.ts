@@ -359,22 +359,36 @@ export class FastLane {
       comm = latin1(b, I[p + R_COMM_START]!, I[p + R_COMM_END]!);
       this.slotComms[c & SLOT] = comm;
     } else comm = this.slotComms[c]!;
-    const cpu = I[p + R_CPU]!;
+    this.parser.blockEvent(this.eventOf(info, b, I[p + R_START]!, I[p + R_END]!, tid, I[p + R_CPU]!, tsv, comm, line, I[p + R_PAYLOAD_START]!, I[p + R_PAYLOAD_END]!, I[p + R_MEMO]!), info.tally);
+  }
+
+  /**
+   * The event of a KVM line (name `info`, not Kind.Other; bytes [s, e) of `b`, payload [ps, pe)) with its header.
+   * `m` is the payload's memo slot from the scanner (NONE: not memoized, as for every line of `line`).
+   */
+  private eventOf(
+    info: NameInfo,
+    b: Buffer,
+    s: number,
+    e: number,
+    tid: number,
+    cpu: number,
+    tsv: number,
+    comm: string,
+    line: number,
+    ps: number,
+    pe: number,
+    m: number,
+  ): TraceEvent {
     const source: SourceRef = { file: this.fileIndex, line };
-    if (info.kind === Kind.KvmOther) {
-      this.parser.blockEvent({ kind: 'kvm_other', ts: tsv, cpu, tid, comm, instance: '', source, name: info.name }, info.tally);
-      return;
-    }
+    if (info.kind === Kind.KvmOther) return { kind: 'kvm_other', ts: tsv, cpu, tid, comm, instance: '', source, name: info.name };
     const hd = this.header;
     hd.ts = tsv;
     hd.cpu = cpu;
     hd.tid = tid;
     hd.comm = comm;
     hd.source = source;
-    const ps = I[p + R_PAYLOAD_START]!;
-    const pe = I[p + R_PAYLOAD_END]!;
     const d = info.decoder;
-    const m = I[p + R_MEMO]!;
     let ev: TraceEvent | null;
     if (m === NONE) ev = d !== Decoder.None ? decodePayload(d, b, ps, pe, hd) : null;
     else if ((m & NEW) !== 0) {
@@ -385,8 +399,7 @@ export class FastLane {
       const t = this.templates[m];
       ev = t !== undefined ? instantiate(d, t, hd) : null;
     }
-    if (ev === null) ev = this.build(info, b, I[p + R_START]!, I[p + R_END]!, ps, pe, source);
-    this.parser.blockEvent(ev, info.tally);
+    return ev ?? this.build(info, b, s, e, ps, pe, source);
   }
 
   /** The text path's payload parser (payloads.ts) for a line the byte decoders do not take. */
@@ -421,22 +434,7 @@ export class FastLane {
       return;
     }
     const comm = this.commOf(tid, b, cs, ce);
-    const source: SourceRef = { file: this.fileIndex, line };
-    if (info.kind === Kind.KvmOther) {
-      this.parser.fastEvent(
-        { kind: 'kvm_other', ts: tsv, cpu, tid, comm, instance: '', source, name: info.name },
-        info.tally,
-      );
-      return;
-    }
-    const hd = this.header;
-    hd.ts = tsv;
-    hd.cpu = cpu;
-    hd.tid = tid;
-    hd.comm = comm;
-    hd.source = source;
-    const ev = (info.decoder !== Decoder.None ? decodePayload(info.decoder, b, ps, pe, hd) : null) ?? this.build(info, b, s, e, ps, pe, source);
-    this.parser.fastEvent(ev, info.tally);
+    this.parser.fastEvent(this.eventOf(info, b, s, e, tid, cpu, tsv, comm, line, ps, pe, NONE), info.tally);
   }
 
   /**

@@ -317,8 +317,7 @@ export class TextParser {
   /** For the fast lane: a line it recognised as an event. `ev` null: counted, not emitted (non-KVM events). */
   fastEvent(ev: TraceEvent | null, tally: FastTally): void {
     this.counts.events++;
-    tally.pending++;
-    if (ev !== null) this.sink(ev);
+    this.blockEvent(ev, tally);
   }
 
   /**

@@ -27,10 +27,10 @@
 // Memory layout (byte offsets). Exported as globals: the JavaScript side reads them, nothing is written twice.
 /** Character classes: 256 × u16, written by the JavaScript side (fast-lane.ts CLS). */
 export const CLS_OFF: i32 = 1024;
-/** Typed names: up to TYPED_MAX entries of {len u32, bytes[60]}. */
+/** Typed names: up to TYPED_MAX entries of {len u32, bytes[TYPED_ENTRY - 4]}. */
 export const TYPED_OFF: i32 = 2048;
-const TYPED_MAX: i32 = 32;
-const TYPED_ENTRY: i32 = 64;
+export const TYPED_MAX: i32 = 32;
+export const TYPED_ENTRY: i32 = 64;
 const NAMES_OFF: i32 = TYPED_OFF + TYPED_MAX * TYPED_ENTRY;
 const NAME_SLOTS: i32 = 256;
 /** Longest name kept in a slot; a longer one declines its line. */
