@@ -25,6 +25,9 @@ interface ScanExports {
   TYPED_MAX: WasmGlobal;
   TYPED_ENTRY: WasmGlobal;
   RECS_OFF: WasmGlobal;
+  NAME_SLOTS: WasmGlobal;
+  COMM_SLOTS: WasmGlobal;
+  MEMO_SLOTS: WasmGlobal;
   REC_BYTES: WasmGlobal;
   CHUNK_OFF: WasmGlobal;
   stopAt: WasmGlobal;
@@ -82,6 +85,10 @@ export class BlockScanner {
   readonly recs: number;
   readonly recWords: number;
   private readonly chunkOff: number;
+  /** How many slots the records' R_NAME, R_COMM and R_MEMO index (the module's table sizes). */
+  readonly nameSlots: number;
+  readonly commSlots: number;
+  readonly memoSlots: number;
   /** The chunk in memory: the splitter's push number it came with (lines.ts `plainChunk.seq`). */
   private loadedSeq = -1;
 
@@ -115,6 +122,9 @@ export class BlockScanner {
     this.recs = x.RECS_OFF.value >> 2;
     this.recWords = x.REC_BYTES.value >> 2;
     this.chunkOff = x.CHUNK_OFF.value;
+    this.nameSlots = x.NAME_SLOTS.value;
+    this.commSlots = x.COMM_SLOTS.value;
+    this.memoSlots = x.MEMO_SLOTS.value;
   }
 
   /** (Re)make the views of the instance memory (its buffer is replaced when it grows). */

@@ -164,9 +164,11 @@ export class FastLane {
   /** Event names by hash, two ways per set (a slot and its neighbour); bounded whatever the trace holds. */
   private readonly names: (NameInfo | undefined)[] = new Array<NameInfo | undefined>(NAME_SLOTS);
   /** The block lane's names, comms and payload templates, by the scanner's slots (see scan/block.ts). */
-  private readonly slotNames: (NameInfo | undefined)[] = [];
-  private readonly slotComms: string[] = [];
-  private readonly templates: (TraceEvent | undefined)[] = [];
+  // Filled up front to the scanner's table sizes: an array grown by stores at scattered indices turns into a
+  // dictionary, and every record paid a slow keyed load for it (a profile's KeyedLoadIC).
+  private readonly slotNames: (NameInfo | undefined)[];
+  private readonly slotComms: string[];
+  private readonly templates: (TraceEvent | undefined)[];
   private readonly comms: (CommInfo | undefined)[] = new Array<CommInfo | undefined>(COMM_SLOTS);
   private readonly perf: boolean;
   private readonly header: EventHeader = { ts: 0, cpu: 0, tid: 0, comm: '', instance: '', source: { file: 0, line: 0 } };
@@ -182,7 +184,10 @@ export class FastLane {
   ) {
     this.perf = format === 'perf-script';
     this.ctx = new LazyLineContext(diag);
-    this.scanner = BlockScanner.make(CLS, SCANNER_TYPED);
+    const sc = (this.scanner = BlockScanner.make(CLS, SCANNER_TYPED));
+    this.slotNames = new Array<NameInfo | undefined>(sc?.nameSlots ?? 0).fill(undefined);
+    this.slotComms = new Array<string>(sc?.commSlots ?? 0).fill('');
+    this.templates = new Array<TraceEvent | undefined>(sc?.memoSlots ?? 0).fill(undefined);
   }
 
   /** Try to consume one line; false leaves it to the text parser (nothing was changed). */

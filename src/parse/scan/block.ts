@@ -32,13 +32,13 @@ export const TYPED_OFF: i32 = 2048;
 export const TYPED_MAX: i32 = 32;
 export const TYPED_ENTRY: i32 = 64;
 const NAMES_OFF: i32 = TYPED_OFF + TYPED_MAX * TYPED_ENTRY;
-const NAME_SLOTS: i32 = 256;
+export const NAME_SLOTS: i32 = 256;
 /** Longest name kept in a slot; a longer one declines its line. */
 const NAME_BYTES: i32 = 64;
 /** {gen u32, len u32, memo u32, pad u32, bytes[64]} */
 const NAME_ENTRY: i32 = 80;
 const COMMS_OFF: i32 = NAMES_OFF + NAME_SLOTS * NAME_ENTRY;
-const COMM_SLOTS: i32 = 1024;
+export const COMM_SLOTS: i32 = 1024;
 /** Longest comm kept in a slot; a longer one is made by the JavaScript side from the line (`COMM_NONE`). */
 const COMM_BYTES: i32 = 56;
 /** {tid f64, len u32, pad u32, bytes[56]} */
@@ -51,6 +51,8 @@ export const MEMO_MAX_BYTES: i32 = 96;
 /** {gen u32, len u32, pad 8, bytes[96]} */
 const MEMO_ENTRY: i32 = 112;
 /** Records: REC_MAX of REC_BYTES (layout: the R_* field indexes, in i32 units; f64 fields at 0 and 8). */
+/** Payload memo slots at most (`init`'s bits are at most MEMO_MAX_BITS). */
+export const MEMO_SLOTS: i32 = 1 << MEMO_MAX_BITS;
 export const RECS_OFF: i32 = MEMO_OFF + (1 << MEMO_MAX_BITS) * MEMO_ENTRY;
 export const REC_MAX: i32 = 8192;
 export const REC_BYTES: i32 = 80;
