@@ -5,7 +5,7 @@
  */
 import { ANALYSIS_SCHEMA, type Analysis, type RoundTripCounts } from './model/analysis.js';
 import { Diagnostics } from './model/diagnostics.js';
-import { NO_TS, type Isa, type KvmExit, type TraceEvent } from './model/events.js';
+import { NO_TS, type Isa, type KvmEntry, type KvmExit, type TraceEvent } from './model/events.js';
 import { UsageError } from './model/errors.js';
 import { classifyAccess, classifyRoundTrip, type Classification } from './classify/classify.js';
 import { AccessGrouper, type AccessGroup } from './pair/accesses.js';
@@ -14,7 +14,7 @@ import { linesInto, parseInputs, type ParseRunOptions, type ParseSummary } from 
 import { LineSplitter } from './parse/lines.js';
 import { TextParser } from './parse/text-parser.js';
 import { TimestampParser } from './parse/timestamps.js';
-import type { FormatName } from './parse/types.js';
+import type { EventSink, FormatName, KnownEventSink } from './parse/types.js';
 import { Summarizer, type ClassifiedUnit } from './stats/summarize.js';
 import { TimelineCollector } from './stats/timeline.js';
 import type { DeferredTrip, RangeJob, RangeResult } from './parallel/types.js';
@@ -246,31 +246,52 @@ export class Session {
     this.ts = ts;
   }
 
-  readonly sink = (e: TraceEvent): void => {
-    // The kind is read once; exits and entries (most events) go to the pairer's typed entry points.
-    const kind = e.kind;
-    if (kind === 'exit') {
-      // Named stores (a keyed `votes[e.isa]++` was a slow generic store in a profile).
-      const v = this.isaVotes;
-      const isa = e.isa;
-      if (isa === 'vmx') v.vmx++;
-      else if (isa === 'svm') v.svm++;
-      else if (isa === 'arm64') v.arm64++;
-      else v.unknown++;
-      this.sawExitOrEntry = true;
-      this.pairer.pushExit(e);
-      return;
-    }
-    if (kind === 'entry') {
-      this.sawExitOrEntry = true;
-      this.pairer.pushEntry(e);
-      return;
-    }
+  private onExit(e: KvmExit): void {
+    // Named stores (a keyed `votes[e.isa]++` was a slow generic store in a profile).
+    const v = this.isaVotes;
+    const isa = e.isa;
+    if (isa === 'vmx') v.vmx++;
+    else if (isa === 'svm') v.svm++;
+    else if (isa === 'arm64') v.arm64++;
+    else v.unknown++;
+    this.sawExitOrEntry = true;
+    this.pairer.pushExit(e);
+  }
+
+  private onEntry(e: KvmEntry): void {
+    this.sawExitOrEntry = true;
+    this.pairer.pushEntry(e);
+  }
+
+  /** Any other event (`kind` is e.kind; the header fields are passed when the caller has them). */
+  private onOther(e: TraceEvent, kind: TraceEvent['kind']): void {
     if (kind === 'userspace_exit') this.userspaceExits++;
     this.pairer.push(e);
     // Access grouping only matters while the trace has shown no kvm_exit/kvm_entry.
     if (!this.sawExitOrEntry) this.grouper.push(e);
+  }
+
+  /** The events of the fast lane whose kind it knows (parse/types.ts KnownEventSink): no `kind` read back. */
+  private readonly known: KnownEventSink = {
+    exit: (e) => this.onExit(e),
+    entry: (e) => this.onEntry(e),
+    child: (e, kind, tid, cpu, ts, comm) => {
+      if (kind === 'userspace_exit') this.userspaceExits++;
+      this.pairer.pushChild(e, kind, tid, cpu, ts, comm);
+      if (!this.sawExitOrEntry) this.grouper.push(e);
+    },
   };
+
+  readonly sink: EventSink = Object.assign(
+    (e: TraceEvent): void => {
+      // The kind is read once; exits and entries (most events) go to the pairer's typed entry points.
+      const kind = e.kind;
+      if (kind === 'exit') this.onExit(e);
+      else if (kind === 'entry') this.onEntry(e);
+      else this.onOther(e, kind);
+    },
+    { known: this.known },
+  );
 
   private isaHint(): Isa {
     if (this.opts.isa !== undefined && this.opts.isa !== 'unknown') return this.opts.isa;

@@ -170,16 +170,30 @@ export class RoundTripPairer {
     this.head!.push({ ev: e, sync, votes: e.kind === 'entry' ? this.votes!() : null });
   }
 
-  /** `push` of an exit (the caller knows the kind: no second read of it). */
+  /**
+   * `push` of an exit (the caller knows the kind: no second read of it). In worker mode, an event of a synced
+   * thread is paired at once, as `push` would; the others take `push` (the range's head).
+   */
   pushExit(e: KvmExit): void {
-    if (this.head !== null) this.push(e);
+    if (this.head !== null && this.find(e.tid, e.instance, e) === undefined) this.push(e);
     else this.exit(e);
   }
 
   /** `push` of an entry. */
   pushEntry(e: KvmEntry): void {
-    if (this.head !== null) this.push(e);
+    if (this.head !== null && this.find(e.tid, e.instance, e) === undefined) this.push(e);
     else this.entry(e);
+  }
+
+  /**
+   * `push` of any other event whose kind (`kind`, not exit, entry, lost or other) and header fields the caller
+   * read as values (instance ''): no property loads on an event that may have any of a dozen shapes.
+   */
+  pushChild(e: TraceEvent, kind: TraceEvent['kind'], tid: number, cpu: number, ts: number, comm: string): void {
+    const t = this.find(tid, '', e);
+    // An unknown thread: nothing to pair in the main thread, the range's head in a worker (as `push` does).
+    if (t === undefined) this.push(e);
+    else this.childOf(t, e, kind, cpu, ts, comm);
   }
 
   push(e: TraceEvent): void {
@@ -448,16 +462,20 @@ export class RoundTripPairer {
 
   private child(e: TraceEvent): void {
     const t = this.lookup(e);
-    if (t === undefined) return;
-    this.touch(t, e.cpu, e.ts, e.comm, e);
+    if (t !== undefined) this.childOf(t, e, e.kind, e.cpu, e.ts, e.comm);
+  }
+
+  /** Event `e` (kind `kind`, header cpu/ts/comm) of thread `t`: a child of its open round trip, or a stray access. */
+  private childOf(t: ThreadState, e: TraceEvent, kind: TraceEvent['kind'], cpu: number, ts: number, comm: string): void {
+    this.touch(t, cpu, ts, comm, e);
     if (t.open === null) {
-      if (t.paired && isAccess(e)) {
+      if (t.paired && isAccess(kind)) {
         this.counts.strayAccesses++;
         this.diag.add('stray_access', e.source);
       }
       return;
     }
-    if (e.kind === 'userspace_exit' && t.uexitTs === NO_TS && e.ts !== NO_TS) t.uexitTs = e.ts;
+    if (kind === 'userspace_exit' && t.uexitTs === NO_TS && ts !== NO_TS) t.uexitTs = ts;
     if (t.children.length < MAX_CHILDREN) t.children.push(e);
   }
 
@@ -467,13 +485,6 @@ export class RoundTripPairer {
   }
 }
 
-function isAccess(e: TraceEvent): boolean {
-  return (
-    e.kind === 'pio' ||
-    e.kind === 'mmio' ||
-    e.kind === 'fast_mmio' ||
-    e.kind === 'hypercall' ||
-    e.kind === 'msr' ||
-    e.kind === 'cpuid'
-  );
+function isAccess(kind: TraceEvent['kind']): boolean {
+  return kind === 'pio' || kind === 'mmio' || kind === 'fast_mmio' || kind === 'hypercall' || kind === 'msr' || kind === 'cpuid';
 }

@@ -28,15 +28,15 @@
  * 6.4 s → 4.6 s end to end).
  */
 import type { Diagnostics } from '../model/diagnostics.js';
-import type { EventHeader, SourceRef, TraceEvent } from '../model/events.js';
-import { copyBytes, Decoder, decodePayload, decoderOf, latin1 } from './fast-payloads.js';
+import type { EventHeader, KvmEntry, KvmExit, SourceRef, TraceEvent } from '../model/events.js';
+import { copyBytes, Decoder, decodePayload, decoderOf, kindOfDecoder, latin1 } from './fast-payloads.js';
 import { plainChunk } from './lines.js';
 import { instantiate } from './payload-memo.js';
 import { BlockScanner, NEW, NONE, R_COMM, R_COMM_END, R_COMM_START, R_CPU, R_DIGITS, R_END, R_FRAC, R_MEMO, R_NAME, R_NAME_END, R_NAME_START, R_PAYLOAD_END, R_PAYLOAD_START, R_START, R_TS_END, R_TS_START, SLOT } from './block-scanner.js';
 import { buildEvent } from './payloads.js';
 import type { FastTally, TextParser } from './text-parser.js';
 import type { TimestampParser } from './timestamps.js';
-import type { PayloadContext } from './types.js';
+import type { KnownEventSink, PayloadContext } from './types.js';
 
 /** Event names whose payload payloads.ts parses into a typed body (its `buildEvent` switch). */
 const TYPED = new Set([
@@ -71,6 +71,8 @@ interface NameInfo {
   name: string;
   kind: Kind;
   decoder: Decoder;
+  /** The kind of event this name's lines make, when the name alone says it (kvm_other, or a byte decoder's). */
+  evKind: TraceEvent['kind'] | null;
   tally: FastTally;
 }
 
@@ -174,6 +176,10 @@ export class FastLane {
   private readonly header: EventHeader = { ts: 0, cpu: 0, tid: 0, comm: '', instance: '', source: { file: 0, line: 0 } };
   private readonly ctx: LazyLineContext;
   private readonly scanner: BlockScanner | null;
+  /** The sink's typed entry points (null: every event goes to `sink(e)`). */
+  private readonly known: KnownEventSink | null;
+  /** Set by `build`: the last event came from the text path's payload parser (its kind is not known up front). */
+  private built = false;
 
   constructor(
     private readonly fileIndex: number,
@@ -184,6 +190,7 @@ export class FastLane {
   ) {
     this.perf = format === 'perf-script';
     this.ctx = new LazyLineContext(diag);
+    this.known = parser.knownSink;
     const sc = (this.scanner = BlockScanner.make(CLS, SCANNER_TYPED));
     this.slotNames = new Array<NameInfo | undefined>(sc?.nameSlots ?? 0).fill(undefined);
     this.slotComms = new Array<string>(sc?.commSlots ?? 0).fill('');
@@ -364,7 +371,25 @@ export class FastLane {
       comm = latin1(b, I[p + R_COMM_START]!, I[p + R_COMM_END]!);
       this.slotComms[c & SLOT] = comm;
     } else comm = this.slotComms[c]!;
-    this.parser.blockEvent(this.eventOf(info, b, I[p + R_START]!, I[p + R_END]!, tid, I[p + R_CPU]!, tsv, comm, line, I[p + R_PAYLOAD_START]!, I[p + R_PAYLOAD_END]!, I[p + R_MEMO]!), info.tally);
+    const cpu = I[p + R_CPU]!;
+    this.emit(info, this.eventOf(info, b, I[p + R_START]!, I[p + R_END]!, tid, cpu, tsv, comm, line, I[p + R_PAYLOAD_START]!, I[p + R_PAYLOAD_END]!, I[p + R_MEMO]!), tid, cpu, tsv, comm);
+  }
+
+  /**
+   * Hand a KVM event (made by `eventOf` just now, header `tid`, `cpu`, `tsv`, `comm`) to the sink: through its typed
+   * entry points when it has them and the name says the kind, else as `sink(ev)`. Counted in its name's tally.
+   */
+  private emit(info: NameInfo, ev: TraceEvent, tid: number, cpu: number, tsv: number, comm: string): void {
+    const k = this.known;
+    const kind = info.evKind;
+    if (k === null || kind === null || this.built) {
+      this.parser.blockEvent(ev, info.tally);
+      return;
+    }
+    info.tally.pending++;
+    if (kind === 'exit') k.exit(ev as KvmExit);
+    else if (kind === 'entry') k.entry(ev as KvmEntry);
+    else k.child(ev, kind, tid, cpu, tsv, comm);
   }
 
   /**
@@ -386,6 +411,7 @@ export class FastLane {
     m: number,
   ): TraceEvent {
     const source: SourceRef = { file: this.fileIndex, line };
+    this.built = false;
     if (info.kind === Kind.KvmOther) return { kind: 'kvm_other', ts: tsv, cpu, tid, comm, instance: '', source, name: info.name };
     const hd = this.header;
     hd.ts = tsv;
@@ -409,6 +435,7 @@ export class FastLane {
 
   /** The text path's payload parser (payloads.ts) for a line the byte decoders do not take. */
   private build(info: NameInfo, b: Buffer, s: number, e: number, ps: number, pe: number, source: SourceRef): TraceEvent {
+    this.built = true;
     const ctx = this.ctx;
     ctx.source = source;
     ctx.b = b;
@@ -439,7 +466,8 @@ export class FastLane {
       return;
     }
     const comm = this.commOf(tid, b, cs, ce);
-    this.parser.fastEvent(this.eventOf(info, b, s, e, tid, cpu, tsv, comm, line, ps, pe, NONE), info.tally);
+    this.parser.countEvent();
+    this.emit(info, this.eventOf(info, b, s, e, tid, cpu, tsv, comm, line, ps, pe, NONE), tid, cpu, tsv, comm);
   }
 
   /**
@@ -474,8 +502,9 @@ export class FastLane {
       kind = probe.kind === 'other' ? Kind.Other : Kind.KvmOther;
     }
     const decoder = kind === Kind.Typed ? decoderOf(name) : Decoder.None;
+    const evKind = kind === Kind.KvmOther ? 'kvm_other' : kindOfDecoder(decoder);
     const bytes = copyBytes(b, s, e);
-    return { bytes, name, kind, decoder, tally: this.parser.fastTally(name) };
+    return { bytes, name, kind, decoder, evKind, tally: this.parser.fastTally(name) };
   }
 
   private commOf(tid: number, b: Uint8Array, s: number, e: number): string {

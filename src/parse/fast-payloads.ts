@@ -51,6 +51,34 @@ export const enum Decoder {
   EmulateInsn = 11,
 }
 
+/** The kind of event a decoder makes (each makes one kind, or nothing). */
+export function kindOfDecoder(d: Decoder): TraceEvent['kind'] | null {
+  switch (d) {
+    case Decoder.Exit:
+      return 'exit';
+    case Decoder.Entry:
+      return 'entry';
+    case Decoder.Pio:
+      return 'pio';
+    case Decoder.Mmio:
+      return 'mmio';
+    case Decoder.FastMmio:
+      return 'fast_mmio';
+    case Decoder.Msr:
+      return 'msr';
+    case Decoder.UserspaceExit:
+      return 'userspace_exit';
+    case Decoder.Hypercall:
+    case Decoder.HvHypercall:
+    case Decoder.XenHypercall:
+      return 'hypercall';
+    case Decoder.EmulateInsn:
+      return 'emulate_insn';
+    default:
+      return null;
+  }
+}
+
 /** The decoder for an event name (bare, without the `kvm:` system prefix). */
 export function decoderOf(name: string): Decoder {
   switch (name) {

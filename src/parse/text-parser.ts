@@ -28,7 +28,7 @@ import {
   STEP_CUT,
   type LogicalLine,
 } from './repair/index.js';
-import type { EventSink, FormatName, LineColumns } from './types.js';
+import type { EventSink, FormatName, KnownEventSink, LineColumns } from './types.js';
 
 /** Receives the payload diagnostics of a truncated last line (reported once as `truncated_line`). */
 const SCRATCH = new Diagnostics();
@@ -318,6 +318,16 @@ export class TextParser {
   fastEvent(ev: TraceEvent | null, tally: FastTally): void {
     this.counts.events++;
     this.blockEvent(ev, tally);
+  }
+
+  /** For the fast lane: count a line it recognised as an event (the event goes to the sink by other means). */
+  countEvent(): void {
+    this.counts.events++;
+  }
+
+  /** The sink's typed entry points, for the fast lane (types.ts `KnownEventSink`), or null. */
+  get knownSink(): KnownEventSink | null {
+    return this.sink.known ?? null;
   }
 
   /**

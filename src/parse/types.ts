@@ -7,7 +7,7 @@
  * The binary trace.dat reader (`tracedat/`) produces the same `TraceEvent`s from decoded fields.
  */
 import type { Diagnostics } from '../model/diagnostics.js';
-import type { Isa, SourceRef, TraceEvent } from '../model/events.js';
+import type { Isa, KvmEntry, KvmExit, SourceRef, TraceEvent } from '../model/events.js';
 
 export type FormatName = 'ftrace' | 'trace-cmd' | 'perf-script' | 'trace-dat';
 
@@ -54,4 +54,25 @@ export interface TraceFormat {
   sniff: Sniffer;
 }
 
-export type EventSink = (e: TraceEvent) => void;
+/** Where parsed events go, in input order. */
+export interface EventSink {
+  (e: TraceEvent): void;
+  /** Optional: the same events, for those whose kind the fast lane knows (see `KnownEventSink`). */
+  known?: KnownEventSink;
+}
+
+/**
+ * A sink's entry points for the events the fast lane made from bytes, whose kind it knows from the event name: the
+ * same events in the same order as `sink(e)` would get them, but with the kind and the header fields as values.
+ * The pipeline's handlers would otherwise read `kind`, `tid`, `ts`, … back from events of a dozen object shapes —
+ * megamorphic property loads, several of them per event (issue #5 profile).
+ */
+export interface KnownEventSink {
+  exit(e: KvmExit): void;
+  entry(e: KvmEntry): void;
+  /**
+   * Any other KVM event (not exit, entry, lost or other). `kind` is `e.kind`; `tid`, `cpu`, `ts`, `comm` are e's
+   * header fields, and its instance is ''.
+   */
+  child(e: TraceEvent, kind: TraceEvent['kind'], tid: number, cpu: number, ts: number, comm: string): void;
+}
