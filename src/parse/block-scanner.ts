@@ -35,6 +35,7 @@ interface ScanExports {
   init(bits: number): void;
   addTyped(): void;
   scan(start: number, limit: number, perf: number): number;
+  plain(n: number): number;
 }
 
 /** Record fields, in i32 units (scan/block.ts R_*; tid and seconds are f64 at i32 0 and 2). */
@@ -147,6 +148,15 @@ export class BlockScanner {
     }
     this.u8.set(b.subarray(0, limit), this.chunkOff);
     this.loadedSeq = seq;
+  }
+
+  /**
+   * Copy all of chunk number `seq` into memory (`load` then finds it there) and say whether it is plain (lines.ts
+   * `plainChunk`), checked in the same memory in one pass.
+   */
+  loadPlain(b: Buffer, seq: number): boolean {
+    this.load(b, b.length, seq);
+    return this.x.plain(b.length) !== 0;
   }
 
   /** Scan from `start` to `limit` (see scan/block.ts); returns the number of records. */

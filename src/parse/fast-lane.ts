@@ -30,7 +30,7 @@
 import type { Diagnostics } from '../model/diagnostics.js';
 import type { EventHeader, KvmEntry, KvmExit, SourceRef, TraceEvent } from '../model/events.js';
 import { copyBytes, Decoder, decodePayload, decoderOf, kindOfDecoder, latin1 } from './fast-payloads.js';
-import { plainChunk } from './lines.js';
+import { isPlain, plainChunk } from './lines.js';
 import { instantiate } from './payload-memo.js';
 import { BlockScanner, NEW, NONE, R_COMM, R_COMM_END, R_COMM_START, R_CPU, R_DIGITS, R_END, R_FRAC, R_MEMO, R_NAME, R_NAME_END, R_NAME_START, R_PAYLOAD_END, R_PAYLOAD_START, R_START, R_TS_END, R_TS_START, SLOT } from './block-scanner.js';
 import { buildEvent } from './payloads.js';
@@ -195,6 +195,12 @@ export class FastLane {
     this.slotNames = new Array<NameInfo | undefined>(sc?.nameSlots ?? 0).fill(undefined);
     this.slotComms = new Array<string>(sc?.commSlots ?? 0).fill('');
     this.templates = new Array<TraceEvent | undefined>(sc?.memoSlots ?? 0).fill(undefined);
+  }
+
+  /** Whether chunk `b` is plain (lines.ts `plainChunk`): checked by the scanner as it copies the chunk in. */
+  plain(b: Buffer): boolean {
+    const sc = this.scanner;
+    return sc === null ? isPlain(b) : sc.loadPlain(b, plainChunk.seq);
   }
 
   /** Try to consume one line; false leaves it to the text parser (nothing was changed). */

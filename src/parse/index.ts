@@ -12,7 +12,7 @@ import type { TraceEvent } from '../model/events.js';
 import { stat } from 'node:fs/promises';
 import { ftrace } from './ftrace.js';
 import { DEFAULT_CHUNK_SIZE, hasTraceDatMagic, inputChunks, isGzip, readHead, TRACE_DAT_MAGIC } from './input.js';
-import { LineSplitter, type LineHandler } from './lines.js';
+import { isPlain, LineSplitter, type LineHandler } from './lines.js';
 import { FastLane } from './fast-lane.js';
 import { perfScript } from './perf-script.js';
 import { TextParser, type LineCounts } from './text-parser.js';
@@ -69,6 +69,11 @@ export function linesInto(
       if (!parser.fastLaneReady) return false;
       lane ??= new FastLane(fileIndex, parser, ts, diag, parser.format ?? 'ftrace');
       return lane.line(buf, s, e);
+    };
+    h.plain = (buf) => {
+      if (!parser.fastLaneReady) return isPlain(buf);
+      lane ??= new FastLane(fileIndex, parser, ts, diag, parser.format ?? 'ftrace');
+      return lane.plain(buf);
     };
     h.block = (buf, s, limit) => {
       if (!parser.fastLaneReady) return s;

@@ -23,7 +23,8 @@ export const MAX_LINE_BYTES = 1 << 20;
  */
 export const plainChunk: { buf: Uint8Array | null; seq: number } = { buf: null, seq: 0 };
 
-function isPlain(chunk: Buffer): boolean {
+/** Whether a chunk is plain (see `plainChunk`), in five passes (the block lane's scanner does it in one). */
+export function isPlain(chunk: Uint8Array): boolean {
   return isAscii(chunk) && chunk.indexOf(9) === -1 && chunk.indexOf(13) === -1 && chunk.indexOf(11) === -1 && chunk.indexOf(12) === -1;
 }
 
@@ -43,6 +44,11 @@ export interface LineHandler {
    * that line is then handed out one at a time as usual, and the block lane is offered the rest again.
    */
   block?(buf: Buffer, start: number, limit: number): number;
+  /**
+   * Optional: whether a chunk is plain (see `plainChunk`), asked once per chunk before its lines; `isPlain` when
+   * absent. The block lane answers it while copying the chunk where its scanner reads it.
+   */
+  plain?(chunk: Buffer): boolean;
 }
 
 export class LineSplitter {
@@ -57,8 +63,9 @@ export class LineSplitter {
   constructor(private readonly handler: LineHandler) {}
 
   push(chunk: Buffer): void {
-    plainChunk.buf = isPlain(chunk) ? chunk : null;
     plainChunk.seq++;
+    const h = this.handler;
+    plainChunk.buf = (h.plain !== undefined ? h.plain(chunk) : isPlain(chunk)) ? chunk : null;
     try {
       this.split(chunk);
     } finally {

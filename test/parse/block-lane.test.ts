@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { analyzeText } from '../../src/analyze.js';
 import { FastLane } from '../../src/parse/fast-lane.js';
 import { BlockScanner, NEW, NONE, R_COMM, R_COMM_END, R_COMM_START, R_CPU, R_DIGITS, R_END, R_FRAC, R_MEMO, R_NAME, R_NAME_END, R_NAME_START, R_PAYLOAD_END, R_PAYLOAD_START, R_START, R_TS_END, R_TS_START } from '../../src/parse/block-scanner.js';
+import { isPlain } from '../../src/parse/lines.js';
 import { REPAIR_CODES } from '../../src/parse/repair/index.js';
 import { expectSameStream } from './stream.js';
 
@@ -180,6 +181,27 @@ describe('scanner memory and fallback', () => {
     const text = repeat(TRACE_CMD, 200);
     expect(analyzeText(text).analysis).toEqual(analyzeText(text, { fastLane: false }).analysis);
     expect(line.mock.calls.length).toBeGreaterThan(150 * TRACE_CMD.length);
+  });
+});
+
+describe('plain chunks', () => {
+  it('the scanner calls a chunk plain exactly when isPlain does (every byte value, at every position mod 16)', () => {
+    const sc = BlockScanner.make(new Uint16Array(256), [])!;
+    const base = Buffer.from('CPU 0/KVM-453724 [002] 24006.000000: kvm_exit: reason HLT rip 0xffffffffb33f2e5f info 0 0\n'.repeat(3));
+    let seq = 1 << 20;
+    expect(sc.loadPlain(base, seq++)).toBe(true);
+    for (let v = 0; v < 256; v++) {
+      // Early, in the 16-byte steps, and in the tail the scanner reads byte by byte.
+      for (const at of [0, 1, 15, 16, 17, 31, base.length - 17, base.length - 16, base.length - 2]) {
+        const b = Buffer.from(base);
+        b[at] = v;
+        expect(sc.loadPlain(b, seq++), `byte ${v} at ${at}`).toBe(isPlain(b));
+      }
+    }
+    // Short chunks (all tail) and a chunk after a longer one (stale bytes past its end are not looked at).
+    expect(sc.loadPlain(Buffer.from('a\tb'), seq++)).toBe(false);
+    expect(sc.loadPlain(Buffer.from('ab\n'), seq++)).toBe(true);
+    expect(sc.loadPlain(Buffer.from(''), seq++)).toBe(true);
   });
 });
 

@@ -139,6 +139,32 @@ export function addTyped(): void {
   return p;
 }
 
+/**
+ * Whether the `n` bytes copied at CHUNK_OFF are plain (lines.ts `plainChunk`): all ASCII, with no tab, VT, FF or
+ * CR. One pass, 16 bytes per step (JavaScript needed five: isAscii and a memchr per byte value).
+ */
+export function plain(n: i32): i32 {
+  let p = CHUNK_OFF;
+  const e = CHUNK_OFF + n;
+  const nine = i8x16.splat(9);
+  const four = i8x16.splat(4);
+  const nl = i8x16.splat(<i8>NL);
+  let acc = i8x16.splat(0);
+  while (p + 16 <= e) {
+    const v = v128.load(<usize>p);
+    // Lanes 9-13 other than the newline become 0xff; bytes ≥ 0x80 have their sign bit set already.
+    const ws = v128.andnot(i8x16.le_u(i8x16.sub(v, nine), four), i8x16.eq(v, nl));
+    acc = v128.or(acc, v128.or(ws, v));
+    p += 16;
+  }
+  if (i8x16.bitmask(acc) != 0) return 0;
+  for (; p < e; p++) {
+    const c = ld(p);
+    if (c >= 0x80 || (c >= 9 && c <= 13 && c != NL)) return 0;
+  }
+  return 1;
+}
+
 /** The low `n` bytes (0-7) of a u64. */
 @inline function low(x: u64, n: i32): u64 {
   return x & ((<u64>1 << (<u64>n << 3)) - 1);
