@@ -167,6 +167,8 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
   let final = false;
   const splitter = new LineSplitter(linesInto(parser, 0, ts, diag, opts.fastLane !== false, () => final));
 
+  // EXITLENS_DEBUG_PARALLEL=1: stderr lines saying when each range was started, finished and how it was handled.
+  const dbg = process.env.EXITLENS_DEBUG_PARALLEL ? (m: string) => process.stderr.write(`exitlens: ${(performance.now() / 1000).toFixed(3)} s ${m}\n`) : null;
   let mainBytes = 0;
   const running: Running[] = [];
   const progress = () => opts.onProgress?.(mainBytes + running.reduce((t, r) => t + r.bytes, 0));
@@ -178,7 +180,10 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
         if (m.type === 'progress') {
           r.bytes = m.bytes;
           progress();
-        } else if (m.type === 'result') resolve(m.result);
+        } else if (m.type === 'result') {
+          dbg?.(`range ${k} result posted by its worker`);
+          resolve(m.result);
+        }
         else resolve(null);
       });
       worker.on('error', () => resolve(null));
@@ -191,6 +196,7 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
   let stitched = 0;
   const start = (): void => {
     started = true;
+    dbg?.(`workers get their ranges (main thread at byte ${mainBytes})`);
     running.forEach((r, i) => {
       const job: RangeJob = {
         path,
@@ -236,8 +242,6 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
       Math.min(chunkSize, 256 << 10),
     );
     if (!started && ready()) start();
-    // EXITLENS_DEBUG_PARALLEL=1: one stderr line per range saying how it was handled, with the time.
-    const dbg = process.env.EXITLENS_DEBUG_PARALLEL ? (m: string) => process.stderr.write(`exitlens: ${(performance.now() / 1000).toFixed(3)} s ${m}\n`) : null;
     dbg?.('range 0 read by the main thread');
     for (let k = 1; k < bounds.length - 1; k++) {
       const r = started ? await running[k - 1]!.result : null;
