@@ -183,8 +183,7 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
         } else if (m.type === 'result') {
           dbg?.(`range ${k} result posted by its worker`);
           resolve(m.result);
-        }
-        else resolve(null);
+        } else resolve(null);
       });
       worker.on('error', () => resolve(null));
       worker.on('exit', () => resolve(null));
