@@ -41,8 +41,9 @@ export interface RoundTrip {
   thread: ThreadInfo;
   exit: KvmExit;
   entry: KvmEntry;
-  /** KVM events of the thread between exit and entry, in order (at most MAX_CHILDREN). */
-  children: TraceEvent[];
+  /** KVM events of the thread between exit and entry, in order (at most MAX_CHILDREN). Read-only: a trip without
+   *  children shares one frozen empty array. */
+  children: readonly TraceEvent[];
   /** entry.ts − exit.ts; null when a side had no timestamp. */
   durNs: number | null;
   /** exit → first kvm_userspace_exit, and kvm_userspace_exit → entry; null when the trip did not reach the VMM. */
@@ -86,10 +87,17 @@ export interface ThreadEnd {
   lastCpu: number;
   lastTs: number;
   open: KvmExit | null;
-  children: TraceEvent[];
+  children: readonly TraceEvent[];
   uexitTs: number;
   tainted: boolean;
 }
+
+/**
+ * The children of a round trip that has none yet: shared, frozen. The first child makes the thread's own array
+ * (`childOf`), so a trip without children allocates none, and one with a child allocates it at its size (an empty
+ * array literal grew a 17-slot backing store at its first push; this was ~30 of the ~300 bytes allocated per line).
+ */
+const NO_CHILDREN: readonly TraceEvent[] = Object.freeze([]);
 
 interface ThreadState {
   info: ThreadInfo;
@@ -97,7 +105,7 @@ interface ThreadState {
   firstTs: number;
   lastTs: number;
   open: KvmExit | null;
-  children: TraceEvent[];
+  children: readonly TraceEvent[];
   uexitTs: number;
   /** A lost-event marker touched this thread since its last round-trip boundary. */
   tainted: boolean;
@@ -237,7 +245,7 @@ export class RoundTripPairer {
       firstTs: e.ts,
       lastTs: e.ts,
       open: e,
-      children: [],
+      children: NO_CHILDREN,
       uexitTs: NO_TS,
       tainted: false,
       paired: true,
@@ -270,7 +278,9 @@ export class RoundTripPairer {
       const t = this.threads.get(end.info.key);
       if (t === undefined) throw new Error(`parallel stitch: thread ${end.info.key} was synced but never replayed`);
       t.open = end.open;
-      t.children = end.children;
+      // A posted state's empty arrays arrive as one shared, unfrozen array (structured clone keeps identity):
+      // taking it would let one thread's children show up in another's.
+      t.children = end.children.length === 0 ? NO_CHILDREN : end.children;
       t.uexitTs = end.uexitTs;
       t.tainted = end.tainted;
       if (end.lastCpu >= 0) t.lastCpu = end.lastCpu;
@@ -297,7 +307,7 @@ export class RoundTripPairer {
           this.diag.add('orphan_exit', t.open.source);
         }
         t.open = null;
-        t.children = [];
+        t.children = NO_CHILDREN;
       }
     }
   }
@@ -362,7 +372,7 @@ export class RoundTripPairer {
         firstTs: NO_TS,
         lastTs: NO_TS,
         open: null,
-        children: [],
+        children: NO_CHILDREN,
         uexitTs: NO_TS,
         tainted: false,
         paired: false,
@@ -408,7 +418,7 @@ export class RoundTripPairer {
     // Whatever was lost before this exit ended with the thread in the guest, so this trip starts clean.
     t.tainted = false;
     t.open = e;
-    t.children = [];
+    t.children = NO_CHILDREN;
     t.uexitTs = NO_TS;
   }
 
@@ -432,7 +442,7 @@ export class RoundTripPairer {
     }
     const children = t.children;
     t.open = null;
-    t.children = [];
+    t.children = NO_CHILDREN;
     if (t.tainted) {
       t.tainted = false;
       this.discard(x, 'discarded_lost');
@@ -476,7 +486,9 @@ export class RoundTripPairer {
       return;
     }
     if (kind === 'userspace_exit' && t.uexitTs === NO_TS && ts !== NO_TS) t.uexitTs = ts;
-    if (t.children.length < MAX_CHILDREN) t.children.push(e);
+    const c = t.children;
+    if (c === NO_CHILDREN) t.children = [e];
+    else if (c.length < MAX_CHILDREN) (c as TraceEvent[]).push(e);
   }
 
   private discard(x: KvmExit, code: 'discarded_lost'): void {

@@ -183,9 +183,15 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
         } else if (m.type === 'result') {
           dbg?.(`range ${k} result posted by its worker`);
           resolve(m.result);
-        } else resolve(null);
+        } else {
+          dbg?.(`range ${k} worker error: ${m.message}`);
+          resolve(null);
+        }
       });
-      worker.on('error', () => resolve(null));
+      worker.on('error', (e) => {
+        dbg?.(`range ${k} worker error: ${e.message}`);
+        resolve(null);
+      });
       worker.on('exit', () => resolve(null));
     });
     running.push(r);

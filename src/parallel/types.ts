@@ -40,7 +40,7 @@ export interface RangeJob {
 export interface DeferredTrip {
   threadKey: string;
   exit: KvmExit;
-  children: TraceEvent[];
+  children: readonly TraceEvent[];
   durNs: number | null;
   kernelNs: number | null;
   vmmNs: number | null;
