@@ -150,22 +150,27 @@ export class StatAccumulator {
     if (this.exact !== null) {
       this.exact.push(q);
       if (this.exact.length > EXACT_LIMIT) this.spill();
-    } else {
-      // Batched: latencies repeat (µs-quantized text above all), and a count bump costs less than a histogram
-      // record; small values (most round trips) by index, not a Map lookup.
-      if (q < PEND_DIRECT) {
-        const a = (this.pendSmall ??= new Float64Array(PEND_DIRECT));
-        a[q]! += 1;
-        this.pendSmallN++;
-        return;
-      }
-      const p = this.pend;
-      const c = p.get(q);
-      if (c !== undefined) p.set(q, c + 1);
-      else {
-        if (p.size >= PEND_MAX) this.flush();
-        p.set(q, 1);
-      }
+    } else this.batch(q);
+  }
+
+  /**
+   * Count `q` (quanta) for the histogram, recorded by `flush`: latencies repeat (µs-quantized text above all), a
+   * count bump costs less than a histogram record (two `pow` and a `log2`), and small values (most round trips)
+   * are counted by index, not by a Map lookup.
+   */
+  private batch(q: number): void {
+    if (q < PEND_DIRECT) {
+      const a = (this.pendSmall ??= new Float64Array(PEND_DIRECT));
+      a[q]! += 1;
+      this.pendSmallN++;
+      return;
+    }
+    const p = this.pend;
+    const c = p.get(q);
+    if (c !== undefined) p.set(q, c + 1);
+    else {
+      if (p.size >= PEND_MAX) this.flush();
+      p.set(q, 1);
     }
   }
 
@@ -239,15 +244,16 @@ export class StatAccumulator {
       return;
     }
     if (this.exact !== null) this.spill();
-    if (o.exact !== null) recordAll(this.hist!, o.exact);
+    if (o.exact !== null) for (const x of o.exact) this.batch(x);
     else this.hist!.add(o.hist!);
   }
 
+  /** Past EXACT_LIMIT samples: the kept values go to the histogram (batched like every later one). */
   private spill(): void {
-    const h = newHistogram();
-    recordAll(h, this.exact!);
+    const kept = this.exact!;
     this.exact = null;
-    this.hist = h;
+    this.hist = newHistogram();
+    for (const x of kept) this.batch(x);
   }
 
   stats(): LatencyStats | null {
@@ -349,21 +355,6 @@ export class StatAccumulator {
       out.push({ p, valueNs: Math.min(this.max, Math.max(this.min, raw * this.quantum)) });
     }
     return out;
-  }
-}
-
-/**
- * Record `values` (quanta) into `h`, each distinct value once with its count: a histogram record costs two `pow` and
- * a `log2` (a profile showed spills at ~1.5 % of a run), and latencies repeat (µs-quantized text above all).
- */
-function recordAll(h: Histogram, values: readonly number[]): void {
-  const sorted = Float64Array.from(values).sort();
-  for (let i = 0; i < sorted.length; ) {
-    const v = sorted[i]!;
-    let j = i + 1;
-    while (j < sorted.length && sorted[j] === v) j++;
-    h.recordValueWithCount(v, j - i);
-    i = j;
   }
 }
 
