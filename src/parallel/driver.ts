@@ -244,7 +244,7 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
         progress();
         if (!started && ready()) start();
       },
-      Math.min(chunkSize, 256 << 10),
+      Math.min(chunkSize, 64 << 10),
     );
     if (!started && ready()) start();
     dbg?.('range 0 read by the main thread');
