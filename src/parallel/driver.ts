@@ -108,11 +108,12 @@ async function nextLineStart(path: string, p: number, size: number): Promise<num
 }
 
 /**
- * How much more range 0 gets than the others. Measured on the 2-core VM (EXITLENS_DEBUG_PARALLEL): a worker parses
- * its first chunk ~0.5 s after the main thread (its modules load while the main thread already parses), ~50 MB at
- * the per-thread rate there.
+ * How much more range 0 gets than the others. Measured on the 2-core VM (EXITLENS_DEBUG_PARALLEL, 10M-line trace): the
+ * main thread starts parsing at ~0.2 s and hands the workers their ranges at ~0.27 s, but it is also the one that
+ * stitches and finishes afterwards; with a 48 MiB lead it ended 0.0-0.23 s (0.10 s on average) after the worker,
+ * with 8 MiB 0.03-0.2 s (0.06 s).
  */
-const MAIN_HEAD_START = 48 << 20;
+const MAIN_HEAD_START = 8 << 20;
 
 /** Decide whether (and where) to split; null means the single pass. */
 export async function planParallel(paths: readonly string[], opts: AnalyzeOptions): Promise<ParallelPlan | null> {
