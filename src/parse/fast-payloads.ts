@@ -402,7 +402,10 @@ interface Reason {
   raw: string;
   info: ReasonInfo;
 }
-const makeReason = (raw: string): Reason => ({ raw, info: reasonInfo(raw) });
+const makeReason = (raw: string): Reason => {
+  const info = reasonInfo(raw);
+  return { raw: info.raw, info };
+};
 const reasons = new WordTable<Reason>();
 const identity = (s: string): string => s;
 const words = new WordTable<string>();

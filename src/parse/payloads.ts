@@ -237,6 +237,12 @@ export interface ReasonInfo {
   code: number | null;
   /** In some table (VMX or SVM; both readings for ISA-ambiguous names and bare numbers). */
   known: boolean;
+  /**
+   * The printed reason, one string object for all exits that print it: the pipeline's caches compare reasons with
+   * `===`, which for two equal strings that are different objects is a runtime call (~1.5 % of a run in a profile,
+   * when the first exits' text-path strings sat in those caches).
+   */
+  raw: string;
 }
 
 /** Per printed reason: a few dozen distinct names per trace; bounded against garbage. */
@@ -255,7 +261,7 @@ export function reasonInfo(raw: string): ReasonInfo {
   } else {
     known = raw !== 'UNKNOWN-ISA' && canonicalizeReason(raw, hint, null).known;
   }
-  const info: ReasonInfo = { isa: hint, code, known };
+  const info: ReasonInfo = { isa: hint, code, known, raw };
   if (reasonCache.size >= REASON_CACHE_MAX) reasonCache.clear();
   reasonCache.set(raw, info);
   return info;
@@ -334,6 +340,7 @@ function parseX86ExitBody(e: KvmExit): boolean {
     ok = false;
   } else {
     const info = reasonInfo(raw);
+    e.rawReason = info.raw;
     e.isa = info.isa;
     if (info.code !== null) {
       e.exitCode = info.code;
