@@ -51,62 +51,31 @@ export const enum Decoder {
   EmulateInsn = 11,
 }
 
-/** The kind of event a decoder makes (each makes one kind, or nothing). */
-export function kindOfDecoder(d: Decoder): TraceEvent['kind'] | null {
-  switch (d) {
-    case Decoder.Exit:
-      return 'exit';
-    case Decoder.Entry:
-      return 'entry';
-    case Decoder.Pio:
-      return 'pio';
-    case Decoder.Mmio:
-      return 'mmio';
-    case Decoder.FastMmio:
-      return 'fast_mmio';
-    case Decoder.Msr:
-      return 'msr';
-    case Decoder.UserspaceExit:
-      return 'userspace_exit';
-    case Decoder.Hypercall:
-    case Decoder.HvHypercall:
-    case Decoder.XenHypercall:
-      return 'hypercall';
-    case Decoder.EmulateInsn:
-      return 'emulate_insn';
-    default:
-      return null;
-  }
-}
+/** Each byte decoder: the event name it reads (bare, without the `kvm:` system prefix) and the one kind it makes. */
+const DECODED: readonly (readonly [string, Decoder, TraceEvent['kind']])[] = [
+  ['kvm_exit', Decoder.Exit, 'exit'],
+  ['kvm_entry', Decoder.Entry, 'entry'],
+  ['kvm_pio', Decoder.Pio, 'pio'],
+  ['kvm_mmio', Decoder.Mmio, 'mmio'],
+  ['kvm_fast_mmio', Decoder.FastMmio, 'fast_mmio'],
+  ['kvm_msr', Decoder.Msr, 'msr'],
+  ['kvm_userspace_exit', Decoder.UserspaceExit, 'userspace_exit'],
+  ['kvm_hypercall', Decoder.Hypercall, 'hypercall'],
+  ['kvm_hv_hypercall', Decoder.HvHypercall, 'hypercall'],
+  ['kvm_xen_hypercall', Decoder.XenHypercall, 'hypercall'],
+  ['kvm_emulate_insn', Decoder.EmulateInsn, 'emulate_insn'],
+];
+const decoderByName = new Map(DECODED.map(([name, d]) => [name, d]));
+const kindByDecoder = new Map(DECODED.map(([, d, kind]) => [d, kind]));
 
 /** The decoder for an event name (bare, without the `kvm:` system prefix). */
 export function decoderOf(name: string): Decoder {
-  switch (name) {
-    case 'kvm_exit':
-      return Decoder.Exit;
-    case 'kvm_entry':
-      return Decoder.Entry;
-    case 'kvm_pio':
-      return Decoder.Pio;
-    case 'kvm_mmio':
-      return Decoder.Mmio;
-    case 'kvm_fast_mmio':
-      return Decoder.FastMmio;
-    case 'kvm_msr':
-      return Decoder.Msr;
-    case 'kvm_userspace_exit':
-      return Decoder.UserspaceExit;
-    case 'kvm_hypercall':
-      return Decoder.Hypercall;
-    case 'kvm_hv_hypercall':
-      return Decoder.HvHypercall;
-    case 'kvm_xen_hypercall':
-      return Decoder.XenHypercall;
-    case 'kvm_emulate_insn':
-      return Decoder.EmulateInsn;
-    default:
-      return Decoder.None;
-  }
+  return decoderByName.get(name) ?? Decoder.None;
+}
+
+/** The kind of event a decoder makes (each makes one kind, or nothing). */
+export function kindOfDecoder(d: Decoder): TraceEvent['kind'] | null {
+  return kindByDecoder.get(d) ?? null;
 }
 
 /** Decode `b[ps, pe)` (an ASCII payload, trimmed) of an event with decoder `d`; null: use buildEvent. */
