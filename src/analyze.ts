@@ -263,10 +263,15 @@ export class Session {
     this.pairer.pushEntry(e);
   }
 
-  /** Any other event (`kind` is e.kind; the header fields are passed when the caller has them). */
+  /** Any other event (`kind` is e.kind). */
   private onOther(e: TraceEvent, kind: TraceEvent['kind']): void {
-    if (kind === 'userspace_exit') this.userspaceExits++;
     this.pairer.push(e);
+    this.afterOther(e, kind);
+  }
+
+  /** What an event other than an exit or entry updates besides the pairer. */
+  private afterOther(e: TraceEvent, kind: TraceEvent['kind']): void {
+    if (kind === 'userspace_exit') this.userspaceExits++;
     // Access grouping only matters while the trace has shown no kvm_exit/kvm_entry.
     if (!this.sawExitOrEntry) this.grouper.push(e);
   }
@@ -276,9 +281,8 @@ export class Session {
     exit: (e) => this.onExit(e),
     entry: (e) => this.onEntry(e),
     child: (e, kind, tid, cpu, ts, comm) => {
-      if (kind === 'userspace_exit') this.userspaceExits++;
       this.pairer.pushChild(e, kind, tid, cpu, ts, comm);
-      if (!this.sawExitOrEntry) this.grouper.push(e);
+      this.afterOther(e, kind);
     },
   };
 

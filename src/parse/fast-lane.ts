@@ -392,7 +392,7 @@ export class FastLane {
       this.parser.blockEvent(ev, info.tally);
       return;
     }
-    info.tally.pending++;
+    this.parser.blockEvent(null, info.tally); // counted here, handed over below
     if (kind === 'exit') k.exit(ev as KvmExit);
     else if (kind === 'entry') k.entry(ev as KvmEntry);
     else k.child(ev, kind, tid, cpu, tsv, comm);
@@ -467,12 +467,12 @@ export class FastLane {
     pe: number,
   ): void {
     const line = this.parser.takeLine(e - s);
+    this.parser.countEvent();
     if (info.kind === Kind.Other) {
-      this.parser.fastEvent(null, info.tally);
+      this.parser.blockEvent(null, info.tally);
       return;
     }
     const comm = this.commOf(tid, b, cs, ce);
-    this.parser.countEvent();
     this.emit(info, this.eventOf(info, b, s, e, tid, cpu, tsv, comm, line, ps, pe, NONE), tid, cpu, tsv, comm);
   }
 

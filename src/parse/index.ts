@@ -60,6 +60,7 @@ export function linesInto(
   isFinal: () => boolean,
 ): LineHandler {
   let lane: FastLane | null = null;
+  const laneOf = (): FastLane => (lane ??= new FastLane(fileIndex, parser, ts, diag, parser.format ?? 'ftrace'));
   const h: LineHandler = {
     line: (text, bad) => parser.line(text, bad, isFinal()),
     longLine: (bytes) => parser.longLine(bytes),
@@ -67,18 +68,15 @@ export function linesInto(
   if (fast) {
     h.bytes = (buf, s, e) => {
       if (!parser.fastLaneReady) return false;
-      lane ??= new FastLane(fileIndex, parser, ts, diag, parser.format ?? 'ftrace');
-      return lane.line(buf, s, e);
+      return laneOf().line(buf, s, e);
     };
     h.plain = (buf) => {
       if (!parser.fastLaneReady) return isPlain(buf);
-      lane ??= new FastLane(fileIndex, parser, ts, diag, parser.format ?? 'ftrace');
-      return lane.plain(buf);
+      return laneOf().plain(buf);
     };
     h.block = (buf, s, limit) => {
       if (!parser.fastLaneReady) return s;
-      lane ??= new FastLane(fileIndex, parser, ts, diag, parser.format ?? 'ftrace');
-      return lane.block(buf, s, limit);
+      return laneOf().block(buf, s, limit);
     };
   }
   return h;

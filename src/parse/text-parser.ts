@@ -83,7 +83,7 @@ export class TextParser {
   readonly counts: LineCounts = { lines: 0, events: 0, nonEventLines: 0, unrecognizedLines: 0, bytes: 0 };
   /** Events per name; read through `eventCounts`, which first folds in the fast lane's per-name tallies. */
   private readonly counted = new Map<string, number>();
-  /** The fast lane's per-name tallies (`fastEvent` bumps one field instead of updating the Map per line). */
+  /** The fast lane's per-name tallies (`blockEvent` bumps one field instead of updating the Map per line). */
   private readonly tallies: FastTally[] = [];
   private readonly tallyOf = new Map<string, FastTally>();
   format: FormatName | null;
@@ -284,7 +284,7 @@ export class TextParser {
     return this.counted;
   }
 
-  /** For the fast lane: the tally of one event name (one per name, however often asked; `fastEvent` counts into it). */
+  /** For the fast lane: the tally of one event name (one per name, however often asked; `blockEvent` counts into it). */
   fastTally(name: string): FastTally {
     let t = this.tallyOf.get(name);
     if (t === undefined) {
@@ -312,12 +312,6 @@ export class TextParser {
   blockEvent(ev: TraceEvent | null, tally: FastTally): void {
     tally.pending++;
     if (ev !== null) this.sink(ev);
-  }
-
-  /** For the fast lane: a line it recognised as an event. `ev` null: counted, not emitted (non-KVM events). */
-  fastEvent(ev: TraceEvent | null, tally: FastTally): void {
-    this.counts.events++;
-    this.blockEvent(ev, tally);
   }
 
   /** For the fast lane: count a line it recognised as an event (the event goes to the sink by other means). */
