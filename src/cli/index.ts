@@ -11,7 +11,8 @@
  * Start-up (issue #5): this file imports nothing but the version statically. `exitlens --version` alone answers
  * without loading yargs; otherwise yargs (./yargs.ts: its help-only modules load on first help) and the command
  * definitions load, and each command imports its pipeline, parsers and renderers inside its handler, so only the
- * command that runs pays for them.
+ * command that runs pays for them. `analyze` of one large file first starts its worker threads (../parallel/pool.ts),
+ * which boot on the idle cores meanwhile.
  */
 import { VERSION } from '../version.js';
 
@@ -26,6 +27,8 @@ if (args.length === 1 && args[0] === '--version') {
   // The answer yargs' .version() gives, without loading yargs and the commands.
   process.stdout.write(`${VERSION}\n`);
 } else {
+  // A run that will split one large file starts its worker threads now, so they boot while this thread loads.
+  if (args[0] === 'analyze') (await import('../parallel/pool.js')).prewarmFor(args.slice(1));
   main(args).catch((e: unknown) => {
     process.stderr.write(`exitlens: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
     process.exit(70);

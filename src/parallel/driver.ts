@@ -10,7 +10,12 @@
  *   3. Each worker pairs, classifies and summarizes its range with a session in worker mode: events of a vCPU thread
  *      before the thread's first usable kvm_exit in the range (its "head", see pair/round-trips.ts) are kept for
  *      the main thread, and round trips whose class needs the whole input's ISA hint are deferred.
- *   4. The main thread takes the ranges in order: replays each head on its own pairer (the round trips that cross
+ *   4. Work stealing: a thread that has finished its range (a worker, or the main thread after range 0) takes the
+ *      second half of the unread part of the range with most left, cut at a line start (./ranges.ts
+ *      `RangeReader.split`), while at least `stealMinBytes` are left. That becomes a new range, read by the worker
+ *      or, on the main thread, by a second session in worker mode. So the threads end within a chunk or two of each
+ *      other whatever the noise of a shared machine, and the fixed split needs no tuning to the workers' start.
+ *   5. The main thread takes the ranges in order: replays each head on its own pairer (the round trips that cross
  *      the boundary are completed there, per vCPU thread), adopts the workers' thread states, and merges rows,
  *      diagnostics (line numbers shifted by the lines before the range), timeline and counts. Everything merged is
  *      order-independent (exact integer sums, histograms, rows sorted by count then key), so the analysis is
@@ -21,9 +26,8 @@
  * Follows the Firefox Profiler / Perfetto split of "process in workers, merge summaries" with the DevTools trace
  * engine's rule that handlers see events in order: the main thread's replay keeps per-thread order exactly.
  */
-import { availableParallelism } from 'node:os';
-import { open, stat } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
+import { stat } from 'node:fs/promises';
+import type { Worker } from 'node:worker_threads';
 import type { AnalyzeOptions, Session } from '../analyze.js';
 import type { Diagnostics } from '../model/diagnostics.js';
 import { linesInto, looksBinary, type ParseSummary } from '../parse/index.js';
@@ -32,12 +36,10 @@ import { LineSplitter } from '../parse/lines.js';
 import { TextParser } from '../parse/text-parser.js';
 import { TimestampParser } from '../parse/timestamps.js';
 import type { FormatName } from '../parse/types.js';
-import type { FromWorker, RangeJob, RangeResult } from './types.js';
+import { PARALLEL_MIN_BYTES, takeWorker, threadsFor } from './pool.js';
+import { nextLineStart, RangeReader, runRange } from './ranges.js';
+import type { FromWorker, RangeJob, RangeResult, ToWorker } from './types.js';
 
-/** Below 64 MiB a single thread finishes in about a second; starting workers (module load ~0.1 s each) is not worth it. */
-export const PARALLEL_MIN_BYTES = 64 << 20;
-/** At most this many threads: the merge is sequential, and memory grows with each worker's rows. */
-const MAX_THREADS = 8;
 /**
  * Head events per range before the range is given up: a vCPU thread normally syncs within its first round trip;
  * 2^18 events (~100 MiB of posted objects at worst) bounds memory when a thread never exits in a range.
@@ -45,6 +47,16 @@ const MAX_THREADS = 8;
 const HEAD_LIMIT = 1 << 18;
 /** Deferred round trips per range (exit reasons that name no ISA, e.g. `UNKNOWN (74)`): same bound. */
 const DEFER_LIMIT = 1 << 16;
+/**
+ * A range is split for a thread that has run out of work only while at least this much of it is unread. A thread's
+ * second range is slow to start: its new session's first megabytes run while V8 re-optimizes the hot functions for
+ * the new objects (measured on the 2-core VM: an 18 MB range took 160 ms, ~80 ms more than at full speed, on the
+ * worker and on the main thread alike). Halving L bytes gains L/2 of parsing time less that warm-up, so a split
+ * pays from ~40 MB on; at 16 MiB, splits cost more than they saved (interleaved runs of the 10M-line trace: +54 ms
+ * median against no stealing). At 64 MiB only a clear imbalance (≳ 0.25 s, a thread slowed by a noisy
+ * neighbour, say) is split, and each split gains ≳ 60 ms.
+ */
+export const STEAL_MIN_BYTES = 64 << 20;
 
 export interface ParallelPlan {
   path: string;
@@ -53,71 +65,18 @@ export interface ParallelPlan {
 }
 
 /**
- * Read [start, end) of a file in chunks (the main thread's ranges and each worker's): the first chunk is
- * `firstChunk` bytes (small, so the main thread starts the workers soon), the others `chunkSize`. The next read is
- * in flight while a chunk is parsed (one chunk ahead), so the parser does not wait on the thread pool between chunks.
- */
-export async function readRange(
-  path: string,
-  start: number,
-  end: number,
-  chunkSize: number,
-  onChunk: (b: Buffer) => void,
-  firstChunk = chunkSize,
-): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    let pos = start;
-    /** The next chunk, and whether the read was short (the file ended early: it shrank while being read). */
-    const next = (size: number): Promise<{ b: Buffer; short: boolean }> | null => {
-      const n = Math.min(size, end - pos);
-      if (n <= 0) return null;
-      const at = pos;
-      pos += n;
-      const buf = Buffer.allocUnsafe(n);
-      return fh.read(buf, 0, n, at).then(({ bytesRead }) => ({ b: bytesRead === n ? buf : buf.subarray(0, bytesRead), short: bytesRead < n }));
-    };
-    let pending = next(firstChunk);
-    while (pending !== null) {
-      const { b, short } = await pending;
-      pending = short ? null : next(chunkSize);
-      if (b.length > 0) onChunk(b);
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
-/** The first line start at or after `p` (the byte after the next newline), or -1. */
-async function nextLineStart(path: string, p: number, size: number): Promise<number> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(64 << 10);
-    let pos = Math.max(0, p - 1);
-    while (pos < size) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-      if (bytesRead === 0) return -1;
-      const i = buf.subarray(0, bytesRead).indexOf(10);
-      if (i >= 0) return pos + i + 1;
-      pos += bytesRead;
-    }
-    return -1;
-  } finally {
-    await fh.close();
-  }
-}
-
-/**
- * How much more range 0 gets than the others. Measured on the 2-core VM (EXITLENS_DEBUG_PARALLEL, 10M-line trace): the
- * main thread starts parsing at ~0.2 s and hands the workers their ranges at ~0.27 s, but it is also the one that
- * stitches and finishes afterwards; with a 48 MiB lead it ended 0.0-0.23 s (0.10 s on average) after the worker,
- * with 8 MiB 0.03-0.2 s (0.06 s).
+ * How much more range 0 gets than the others. The main thread starts parsing ~0.2 s into a run (process start and
+ * module loading), sniffs the format in its first 64 KiB and hands the workers their ranges ~0.05 s later; the
+ * workers, started by the CLI before it loaded anything (./pool.ts), are waiting by then. The main thread also
+ * stitches and finishes afterwards (~0.06 s). Measured on the 2-core VM with EXITLENS_DEBUG_PARALLEL on the
+ * 10M-line trace: with 8 MiB the main thread ended its range 0.02-0.19 s before the worker (median 0.12 s), with
+ * 20 MiB 0.04-0.45 s before; the spread is the VM's noise, not the split, so the lead stays 8 MiB.
  */
 const MAIN_HEAD_START = 8 << 20;
 
 /** Decide whether (and where) to split; null means the single pass. */
 export async function planParallel(paths: readonly string[], opts: AnalyzeOptions): Promise<ParallelPlan | null> {
-  const threads = Math.min(MAX_THREADS, opts.threads ?? availableParallelism());
+  const threads = threadsFor(opts.threads);
   if (paths.length !== 1 || paths[0] === '-' || opts.onUnit !== undefined) return null;
   if ((opts.vcpu?.length ?? 0) > 0 || (opts.pid?.length ?? 0) > 0) return null;
   if (opts.splitAt === undefined && threads < 2) return null;
@@ -144,21 +103,43 @@ export async function planParallel(paths: readonly string[], opts: AnalyzeOption
   return { path, bounds };
 }
 
-function workerUrl(): URL {
-  // Under the test runner this module is TypeScript source; the worker runs the compiled build (npm test builds).
-  return import.meta.url.endsWith('.ts') ? new URL('../../dist/parallel/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url);
+/** One byte range of the parallel path (ranges only ever split: their starts stay sorted). */
+interface Range {
+  id: number;
+  start: number;
+  /** Moves down when the range is split. */
+  end: number;
+  /** Read on this thread (range 0 in order, or a stolen range in worker mode). */
+  reader: RangeReader | null;
+  /** Read by this worker. */
+  thread: Thread | null;
+  /** Bytes read so far (a worker's last progress message). */
+  bytes: number;
+  done: boolean;
+  /** A split of this range has been asked for and not answered yet. */
+  splitting: boolean;
+  /** It refused a split (too little left): not asked again. */
+  exhausted: boolean;
+  /** The worker-mode result (null: read it in order on the main thread); unset for range 0. */
+  result: Promise<RangeResult | null>;
+  settle: (r: RangeResult | null) => void;
 }
 
-interface Running {
+interface Thread {
   worker: Worker;
-  result: Promise<RangeResult | null>;
-  bytes: number;
+  range: Range | null;
+  /** Exited, or failed a range: given no more work. */
+  dead: boolean;
+  /** The answer to a split asked of this worker, by range id. */
+  splits: Map<number, (at: number | null) => void>;
 }
 
 /** Parse one file with workers (see the header); returns what `parseInputs` returns. */
 export async function parseParallel(plan: ParallelPlan, name: string, s: Session, opts: AnalyzeOptions): Promise<ParseSummary> {
   const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const minSplit = opts.stealMinBytes ?? STEAL_MIN_BYTES;
   const { path, bounds } = plan;
+  const fileSize = bounds[bounds.length - 1]!;
   const diag: Diagnostics = s.diag;
   const ts = new TimestampParser(opts.tscGhz ?? null);
   s.bindTimestamps(ts);
@@ -168,106 +149,198 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
   let final = false;
   const splitter = new LineSplitter(linesInto(parser, 0, ts, diag, opts.fastLane !== false, () => final));
 
-  // EXITLENS_DEBUG_PARALLEL=1: stderr lines saying when each range was started, finished and how it was handled.
+  // EXITLENS_DEBUG_PARALLEL=1: stderr lines saying when each range was started, split, finished and how it was handled.
   const dbg = process.env.EXITLENS_DEBUG_PARALLEL ? (m: string) => process.stderr.write(`exitlens: ${(performance.now() / 1000).toFixed(3)} s ${m}\n`) : null;
+
+  /** The ranges in file order (a split inserts the new range after the one it came from). */
+  const ranges: Range[] = [];
+  /** The ranges by id (the order they were made in). */
+  const byId: Range[] = [];
+  const newRange = (start: number, end: number): Range => {
+    let settle: (r: RangeResult | null) => void = () => undefined;
+    const result = new Promise<RangeResult | null>((resolve) => (settle = resolve));
+    const r: Range = { id: byId.length, start, end, reader: null, thread: null, bytes: 0, done: false, splitting: false, exhausted: false, result, settle };
+    byId.push(r);
+    return r;
+  };
+  for (let k = 0; k + 1 < bounds.length; k++) ranges.push(newRange(bounds[k]!, bounds[k + 1]!));
+  const first = ranges[0]!;
+  first.reader = new RangeReader(path, 0, first.end, chunkSize, minSplit, Math.min(chunkSize, 64 << 10));
   let mainBytes = 0;
-  const running: Running[] = [];
-  const progress = () => opts.onProgress?.(mainBytes + running.reduce((t, r) => t + r.bytes, 0));
-  for (let k = 1; k < bounds.length - 1; k++) {
-    const worker = new Worker(workerUrl());
-    const r: Running = { worker, bytes: 0, result: Promise.resolve(null) };
-    r.result = new Promise<RangeResult | null>((resolve) => {
-      worker.on('message', (m: FromWorker) => {
-        if (m.type === 'progress') {
-          r.bytes = m.bytes;
-          progress();
-        } else if (m.type === 'result') {
-          dbg?.(`range ${k} result posted by its worker`);
-          resolve(m.result);
-        } else {
-          dbg?.(`range ${k} worker error: ${m.message}`);
-          resolve(null);
-        }
-      });
-      worker.on('error', (e) => {
-        dbg?.(`range ${k} worker error: ${e.message}`);
-        resolve(null);
-      });
-      worker.on('exit', () => resolve(null));
+  const progress = () => opts.onProgress?.(mainBytes + ranges.reduce((t, r) => t + (r === first ? 0 : r.bytes), 0));
+  const finish = (r: Range, res: RangeResult | null, how: string) => {
+    r.done = true;
+    dbg?.(`range ${r.id} [${r.start}, ${r.end}) ${how}`);
+    r.settle(res);
+  };
+
+  const jobOf = (r: Range): RangeJob => ({
+    id: r.id,
+    path,
+    displayName: name,
+    start: r.start,
+    end: r.end,
+    fileSize,
+    minSplit,
+    format: parser.format!,
+    baseSeconds: ts.base!,
+    quantum: s.quantum!,
+    tscGhz: opts.tscGhz ?? null,
+    repair: opts.repair !== false,
+    fastLane: opts.fastLane !== false,
+    chunkSize,
+    isa: opts.isa ?? null,
+    since: opts.since ?? null,
+    until: opts.until ?? null,
+    timeline: opts.timeline === true,
+    headLimit: HEAD_LIMIT,
+    deferLimit: DEFER_LIMIT,
+  });
+
+  // Work stealing (header, step 4).
+  const leftOf = (r: Range): number => (r.done ? 0 : r.reader !== null ? r.reader.remaining : r.thread !== null ? r.end - r.start - r.bytes : 0);
+  const splitOf = (r: Range): Promise<number | null> => {
+    if (r.reader !== null) return r.reader.split();
+    const t = r.thread;
+    if (t === null || t.dead) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      t.splits.set(r.id, resolve);
+      t.worker.postMessage({ type: 'split', id: r.id } satisfies ToWorker);
     });
-    running.push(r);
+  };
+  /** Split the range with most left; the new range (not yet read by anyone), or null when none has enough. */
+  const steal = async (): Promise<Range | null> => {
+    for (;;) {
+      let victim: Range | null = null;
+      let most = minSplit - 1;
+      for (const r of ranges) {
+        const left = r.splitting || r.exhausted ? 0 : leftOf(r);
+        if (left > most) {
+          most = left;
+          victim = r;
+        }
+      }
+      if (victim === null) return null;
+      victim.splitting = true;
+      const oldEnd = victim.end;
+      const at = await splitOf(victim);
+      victim.splitting = false;
+      if (at === null || at <= victim.start || at >= oldEnd) {
+        dbg?.(`range ${victim.id} not split (${Math.round(most / 1024)} KiB left by the last count)`);
+        victim.exhausted = true;
+        continue;
+      }
+      victim.end = at;
+      const r = newRange(at, oldEnd);
+      ranges.splice(ranges.indexOf(victim) + 1, 0, r);
+      dbg?.(`range ${victim.id} split at ${at}: range ${r.id} [${at}, ${oldEnd})`);
+      return r;
+    }
+  };
+
+  const threads: Thread[] = [];
+  const assign = (t: Thread, r: Range): void => {
+    t.range = r;
+    r.thread = t;
+    dbg?.(`range ${r.id} [${r.start}, ${r.end}) to worker ${threads.indexOf(t) + 1}`);
+    t.worker.postMessage({ type: 'job', job: jobOf(r) } satisfies ToWorker);
+  };
+  let stopping = false;
+  /** A worker with nothing to do takes half of the range with most left, if any. */
+  const idle = async (t: Thread): Promise<void> => {
+    const r = stopping || t.dead ? null : await steal();
+    if (r === null) return;
+    if (t.dead || stopping) finish(r, null, 'taken for a worker that failed meanwhile: read by the main thread');
+    else assign(t, r);
+  };
+  const lost = (t: Thread, why: string): void => {
+    if (t.dead) return;
+    t.dead = true;
+    if (t.range !== null && !t.range.done) finish(t.range, null, `worker failed (${why})`);
+    t.range = null;
+    for (const answer of t.splits.values()) answer(null);
+    t.splits.clear();
+  };
+  for (let k = 1; k + 1 < bounds.length; k++) {
+    const t: Thread = { worker: takeWorker(), range: null, dead: false, splits: new Map() };
+    t.worker.on('message', (m: FromWorker) => {
+      const r = byId[m.id];
+      if (m.type === 'progress') {
+        if (r !== undefined) r.bytes = m.bytes;
+        progress();
+      } else if (m.type === 'split') {
+        t.splits.get(m.id)?.(m.at);
+        t.splits.delete(m.id);
+      } else if (m.type === 'result') {
+        t.range = null;
+        if (r !== undefined) finish(r, m.result, 'posted by its worker');
+        void idle(t);
+      } else {
+        lost(t, m.message);
+      }
+    });
+    t.worker.on('error', (e) => lost(t, e.message));
+    t.worker.on('exit', () => lost(t, 'exited'));
+    threads.push(t);
   }
 
   let started = false;
-  let stitched = 0;
   const start = (): void => {
     started = true;
     dbg?.(`workers get their ranges (main thread at byte ${mainBytes})`);
-    running.forEach((r, i) => {
-      const job: RangeJob = {
-        path,
-        displayName: name,
-        start: bounds[i + 1]!,
-        end: bounds[i + 2]!,
-        last: i + 2 === bounds.length - 1,
-        format: parser.format!,
-        baseSeconds: ts.base!,
-        quantum: s.quantum!,
-        tscGhz: opts.tscGhz ?? null,
-        repair: opts.repair !== false,
-        fastLane: opts.fastLane !== false,
-        chunkSize,
-        isa: opts.isa ?? null,
-        since: opts.since ?? null,
-        until: opts.until ?? null,
-        timeline: opts.timeline === true,
-        headLimit: HEAD_LIMIT,
-        deferLimit: DEFER_LIMIT,
-      };
-      r.worker.postMessage(job);
-    });
+    threads.forEach((t, i) => assign(t, ranges[i + 1]!));
   };
   const ready = () => parser.parallelSafe && s.quantum !== null && ts.base !== null;
-  const stopAll = async () => {
-    await Promise.all(running.map((r) => r.worker.terminate()));
-  };
 
+  let stitched = 0;
   try {
-    // Range 0 in small chunks first, so the workers get their jobs soon.
-    await readRange(
-      path,
-      0,
-      bounds[1]!,
-      chunkSize,
-      (b) => {
-        splitter.push(b);
-        mainBytes += b.length;
-        progress();
-        if (!started && ready()) start();
-      },
-      Math.min(chunkSize, 64 << 10),
-    );
+    await first.reader.read((b) => {
+      splitter.push(b);
+      mainBytes += b.length;
+      progress();
+      if (!started && ready()) start();
+    });
+    first.done = true;
     if (!started && ready()) start();
-    dbg?.('range 0 read by the main thread');
-    for (let k = 1; k < bounds.length - 1; k++) {
-      const r = started ? await running[k - 1]!.result : null;
-      dbg?.(`range ${k} [${bounds[k]}, ${bounds[k + 1]}): ${r === null ? (started ? 'worker failed' : 'workers not started') : (r.unusable ?? (s.canAbsorb(r) ? 'stitching' : 'row limits reached'))}`);
-      if (r !== null && ready() && s.canAbsorb(r)) {
-        s.absorb(r, parser.counts.lines);
-        parser.skip(r.counts, new Map(r.eventCounts));
-        ts.mergeState(r.ts);
+    dbg?.(`range 0 [0, ${first.end}) read by the main thread`);
+    // The main thread, too, takes halves of the ranges with most left, and reads them in worker mode.
+    for (let r = started ? await steal() : null; r !== null; r = await steal()) {
+      const reader = new RangeReader(path, r.start, r.end, chunkSize, minSplit);
+      r.reader = reader;
+      dbg?.(`range ${r.id} [${r.start}, ${r.end}) to the main thread`);
+      const range = r;
+      const res = await runRange(jobOf(range), reader, (read) => {
+        range.bytes = read;
+        progress();
+      }).catch((e: unknown) => {
+        dbg?.(`range ${range.id} failed on the main thread: ${(e as Error).message}`);
+        return null;
+      });
+      finish(range, res, 'read in worker mode by the main thread');
+    }
+    // Stitch in file order (header, step 5). A worker may still split the range being waited for: the new range
+    // goes right after it in `ranges`, so the index walk reaches it.
+    for (let i = 1; i < ranges.length; i++) {
+      const r = ranges[i]!;
+      const res = started ? await r.result : null;
+      dbg?.(`range ${r.id} [${r.start}, ${r.end}): ${res === null ? (started ? 'worker failed' : 'workers not started') : (res.unusable ?? (s.canAbsorb(res) ? 'stitching' : 'row limits reached'))}`);
+      if (res !== null && ready() && s.canAbsorb(res)) {
+        s.absorb(res, parser.counts.lines);
+        parser.skip(res.counts, new Map(res.eventCounts));
+        ts.mergeState(res.ts);
         stitched++;
-        dbg?.(`range ${k} stitched`);
       } else {
-        await readRange(path, bounds[k]!, bounds[k + 1]!, chunkSize, (b) => {
+        await new RangeReader(path, r.start, r.end, chunkSize, Infinity).read((b) => {
           splitter.push(b);
           mainBytes += b.length;
           progress();
         });
       }
     }
+    dbg?.('ranges stitched');
   } finally {
-    await stopAll();
+    stopping = true;
+    await Promise.all(threads.map((t) => t.worker.terminate()));
   }
   final = true;
   splitter.end();
@@ -277,6 +350,6 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
     counts: parser.counts,
     eventCounts: parser.eventCounts,
     ts,
-    parallel: { ranges: bounds.length - 1, stitched },
+    parallel: { ranges: ranges.length, stitched },
   };
 }

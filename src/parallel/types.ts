@@ -13,12 +13,16 @@ import type { TimelineState } from '../stats/timeline.js';
 
 /** What a worker needs to read its range exactly as the single pass would. */
 export interface RangeJob {
+  /** Names the range in the messages about it. */
+  id: number;
   path: string;
   displayName: string;
   start: number;
   end: number;
-  /** The range ends the input: its last line may lack a newline (a truncated capture). */
-  last: boolean;
+  /** A range that ends the file may end in a line without newline (a truncated capture). */
+  fileSize: number;
+  /** Work stealing: the reader gives away half its unread bytes only when at least this many are left. */
+  minSplit: number;
   format: FormatName;
   /** The main thread's time base (whole seconds of the first timestamp) and sample quantum (ns). */
   baseSeconds: number;
@@ -67,4 +71,14 @@ export interface RangeResult {
   classified: number;
 }
 
-export type FromWorker = { type: 'progress'; bytes: number } | { type: 'result'; result: RangeResult } | { type: 'error'; message: string };
+export type ToWorker =
+  | { type: 'job'; job: RangeJob }
+  /** Give away the second half of the unread part of range `id` (answered by a `split` message). */
+  | { type: 'split'; id: number };
+
+export type FromWorker =
+  | { type: 'progress'; id: number; bytes: number }
+  | { type: 'result'; id: number; result: RangeResult }
+  /** The range now ends at `at`, and [at, its old end) is the main thread's to hand out; null: nothing given. */
+  | { type: 'split'; id: number; at: number | null }
+  | { type: 'error'; id: number; message: string };

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyzeFiles, type AnalysisRun } from '../../src/analyze.js';
+import { analyzeFiles, type AnalysisRun, type AnalyzeOptions } from '../../src/analyze.js';
 import { mulberry32 } from '../../src/costmodel/bootstrap.js';
 import { fixture, HAS_SHARED_LARGE, ROOT, sharedLarge } from '../helpers.js';
 
@@ -40,15 +40,18 @@ function splitSets(size: number, seed: number): number[][] {
 
 const json = (r: AnalysisRun) => JSON.stringify(r.analysis);
 
-/** Compare single pass and every split; returns how many ranges were stitched over all splits. */
-async function expectIdentical(path: string, seed = 7): Promise<{ ranges: number; stitched: number }> {
+/**
+ * Compare single pass and every split; returns how many ranges were stitched over all splits. `extra`: more options
+ * for the parallel runs (work stealing at small sizes).
+ */
+async function expectIdentical(path: string, seed = 7, extra: AnalyzeOptions = {}): Promise<{ ranges: number; stitched: number }> {
   const single = await analyzeFiles([path], { timeline: true, threads: 1 });
   expect(single.parallel).toBeNull();
   const want = json(single);
   let ranges = 0;
   let stitched = 0;
   for (const splitAt of splitSets(statSync(path).size, seed)) {
-    const par = await analyzeFiles([path], { timeline: true, splitAt });
+    const par = await analyzeFiles([path], { timeline: true, splitAt, ...extra });
     expect(par.parallel, `split ${splitAt.join(',')}`).not.toBeNull();
     ranges += par.parallel!.ranges;
     stitched += par.parallel!.stitched;
@@ -71,6 +74,17 @@ describe.skipIf(!HAS_WORKER_BUILD)('parallel path = single pass', () => {
     expect(stitched).toBeGreaterThan(ranges / 2);
   });
 
+  it.each(['trace-cmd', 'perf-script'])('work stealing: %s trace split again while read (16 KiB reads, 64 KiB splits), same result', async (format) => {
+    // Ranges split by threads that ran out of work: the main thread's range 0, a worker's, and the main thread's
+    // own worker-mode ranges, at whatever line the reads had reached.
+    const path = generated(format, 30000, 8);
+    const { ranges, stitched } = await expectIdentical(path, 29, { stealMinBytes: 64 << 10, chunkSize: 16 << 10 });
+    const sets = splitSets(statSync(path).size, 29);
+    const fixed = sets.reduce((t, s) => t + new Set(s).size + 1, 0);
+    expect(ranges).toBeGreaterThan(fixed);
+    expect(stitched).toBeGreaterThan(ranges / 2);
+  });
+
   it('hostile trace: lost markers, reasons without ISA, dropped entries, comments, interrupts of every kind', async () => {
     const src = readFileSync(generated('ftrace', 30000, 3), 'utf8').split('\n');
     const r = mulberry32(11);
@@ -87,6 +101,8 @@ describe.skipIf(!HAS_WORKER_BUILD)('parallel path = single pass', () => {
     writeFileSync(path, out.join('\n'));
     const { stitched } = await expectIdentical(path, 5);
     expect(stitched).toBeGreaterThan(0);
+    // And with ranges split while they are read (the lost markers and deferred trips then land in stolen ranges).
+    await expectIdentical(path, 31, { stealMinBytes: 64 << 10, chunkSize: 16 << 10 });
     const a = (await analyzeFiles([path], { threads: 1 })).analysis;
     expect(a.roundTrips.discardedLost).toBeGreaterThan(0);
     expect(a.roundTrips.orphanExits).toBeGreaterThan(0);
@@ -114,7 +130,7 @@ describe.skipIf(!HAS_WORKER_BUILD)('parallel path = single pass', () => {
     writeFileSync(path, out.join('\n'));
     const single = await analyzeFiles([path], { timeline: true, threads: 1 });
     expect(single.analysis.roundTrips.discardedLost).toBeGreaterThan(0);
-    const par = await analyzeFiles([path], { timeline: true, splitAt: at });
+    const par = await analyzeFiles([path], { timeline: true, splitAt: at, stealMinBytes: Infinity });
     expect(par.parallel).toEqual({ ranges: at.length + 1, stitched: at.length });
     expect(json(par)).toBe(json(single));
   });

@@ -1,0 +1,151 @@
+/**
+ * Reading one byte range of a text trace, for the parallel path (./driver.ts): the chunked reader whose unread tail
+ * another thread can take (work stealing), and the worker-mode run over one range that both worker threads and the
+ * main thread (for a tail it took) use.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { Session } from '../analyze.js';
+import type { Isa } from '../model/events.js';
+import { linesInto } from '../parse/index.js';
+import { LineSplitter } from '../parse/lines.js';
+import { TextParser } from '../parse/text-parser.js';
+import { TimestampParser } from '../parse/timestamps.js';
+import type { RangeJob, RangeResult } from './types.js';
+
+/** The first line start at or after `p` and before `end` (the byte after the next newline), or -1. */
+async function lineStartIn(fh: FileHandle, p: number, end: number): Promise<number> {
+  const buf = Buffer.allocUnsafe(64 << 10);
+  let pos = Math.max(0, p - 1);
+  while (pos < end) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos), pos);
+    if (bytesRead === 0) return -1;
+    const i = buf.subarray(0, bytesRead).indexOf(10);
+    if (i >= 0) return pos + i + 1 < end ? pos + i + 1 : -1;
+    pos += bytesRead;
+  }
+  return -1;
+}
+
+/** The first line start at or after `p` in the file (-1: none before `size`). */
+export async function nextLineStart(path: string, p: number, size: number): Promise<number> {
+  const fh = await open(path, 'r');
+  try {
+    return await lineStartIn(fh, p, size);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Reads [start, end) of a file in chunks and hands each to `onChunk`. The first chunk is `firstChunk` bytes (small,
+ * so the main thread starts the workers soon), the others `chunkSize`; the next read is in flight while a chunk is
+ * parsed, so the parser does not wait on the thread pool between chunks.
+ *
+ * Work stealing: `split()` asks the reader to give away the second half of what it has not requested yet. It is
+ * answered between two chunks (the reader then ends at a line start `at`, and [at, old end) is the caller's), or
+ * with null when less than `minSplit` bytes are left or the reader has finished.
+ */
+export class RangeReader {
+  /** The next byte to request. */
+  private pos: number;
+  private finished = false;
+  private readonly asks: ((at: number | null) => void)[] = [];
+
+  constructor(
+    readonly path: string,
+    readonly start: number,
+    /** Moves down when a split is granted. */
+    public end: number,
+    private readonly chunkSize: number,
+    private readonly minSplit: number,
+    private readonly firstChunk = chunkSize,
+  ) {
+    this.pos = start;
+  }
+
+  /** Bytes not yet requested (0 once finished). */
+  get remaining(): number {
+    return this.finished ? 0 : this.end - this.pos;
+  }
+
+  split(): Promise<number | null> {
+    if (this.finished) return Promise.resolve(null);
+    return new Promise((resolve) => this.asks.push(resolve));
+  }
+
+  async read(onChunk: (b: Buffer) => void): Promise<void> {
+    const fh = await open(this.path, 'r');
+    try {
+      /** The next chunk, and whether the read was short (the file ended early: it shrank while being read). */
+      const next = (size: number): Promise<{ b: Buffer; short: boolean }> | null => {
+        const n = Math.min(size, this.end - this.pos);
+        if (n <= 0) return null;
+        const at = this.pos;
+        this.pos += n;
+        const buf = Buffer.allocUnsafe(n);
+        return fh.read(buf, 0, n, at).then(({ bytesRead }) => ({ b: bytesRead === n ? buf : buf.subarray(0, bytesRead), short: bytesRead < n }));
+      };
+      let pending = next(this.firstChunk);
+      while (pending !== null) {
+        const { b, short } = await pending;
+        if (this.asks.length > 0 && !short) await this.answer(fh);
+        pending = short ? null : next(this.chunkSize);
+        if (b.length > 0) onChunk(b);
+      }
+    } finally {
+      this.finished = true;
+      for (const ask of this.asks.splice(0)) ask(null);
+      await fh.close();
+    }
+  }
+
+  /** Grant the first waiting ask the second half of the unrequested bytes (cut at a line start), the others null. */
+  private async answer(fh: FileHandle): Promise<void> {
+    const asks = this.asks.splice(0);
+    let at: number | null = null;
+    const left = this.end - this.pos;
+    if (left >= this.minSplit) {
+      const p = await lineStartIn(fh, this.pos + Math.floor(left / 2), this.end);
+      if (p > this.pos) {
+        at = p;
+        this.end = p;
+      }
+    }
+    asks.forEach((ask, i) => ask(i === 0 ? at : null));
+  }
+}
+
+/**
+ * Pair, classify and summarize one range with a session in worker mode (the range's head and thread end states
+ * kept for the main thread's stitch), reading it through `reader` (which may be split meanwhile).
+ */
+export async function runRange(job: RangeJob, reader: RangeReader, onBytes: (read: number) => void): Promise<RangeResult> {
+  const s = new Session(
+    [job.displayName],
+    {
+      ...(job.isa !== null ? { isa: job.isa as Isa } : {}),
+      ...(job.since !== null ? { since: job.since } : {}),
+      ...(job.until !== null ? { until: job.until } : {}),
+      ...(job.tscGhz !== null ? { tscGhz: job.tscGhz } : {}),
+      timeline: job.timeline,
+    },
+    job,
+  );
+  const ts = new TimestampParser(job.tscGhz);
+  ts.setBase(job.baseSeconds);
+  s.bindTimestamps(ts);
+  const parser = new TextParser(0, job.displayName, s.diag, ts, s.sink, job.format, job.repair, false);
+  let final = false;
+  const splitter = new LineSplitter(linesInto(parser, 0, ts, s.diag, job.fastLane, () => final));
+  let read = 0;
+  await reader.read((b) => {
+    splitter.push(b);
+    read += b.length;
+    onBytes(read);
+  });
+  // A range ends just after a newline, so only one that ends the file can end in an unterminated (final) line.
+  final = reader.end === job.fileSize;
+  splitter.end();
+  parser.end();
+  return s.rangeResult(parser);
+}
