@@ -53,7 +53,6 @@ export interface BootstrapCi {
 /** 95 % percentile intervals of the median and the mean; null without samples. */
 export function bootstrapCi(acc: StatAccumulator, name: string, resamples = BOOTSTRAP_RESAMPLES): BootstrapCi | null {
   if (acc.n === 0) return null;
-  const rnd = mulberry32(seedOf(name));
   const exact = acc.exactSamples();
   const medians = new Float64Array(resamples);
   const means = new Float64Array(resamples);
@@ -62,24 +61,50 @@ export function bootstrapCi(acc: StatAccumulator, name: string, resamples = BOOT
     method = 'exact';
     const s = [...exact].sort((a, b) => a - b);
     const n = s.length;
-    const counts = new Uint32Array(n);
+    // A draw picks a position of the sorted samples; it is counted on that position's distinct value (equal
+    // samples are adjacent), so each resample's median and mean scan the few distinct values, not all n.
+    const values: number[] = [];
+    const at = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      if (i === 0 || s[i] !== s[i - 1]) values.push(s[i]!);
+      at[i] = values.length - 1;
+    }
+    // Counting on distinct values changes the order of the mean's sum; with integer samples (a whole-ns quantum)
+    // every partial sum is an exact integer, so the sum is the same in any order. Otherwise count per position.
+    const grouped = values.every(Number.isInteger) && Math.max(-values[0]!, values[values.length - 1]!) * n < Number.MAX_SAFE_INTEGER;
+    const xs = grouped ? values : s;
+    const counts = new Uint32Array(xs.length);
+    const slot = grouped ? at : Uint32Array.from({ length: n }, (_, i) => i);
+    // mulberry32 inlined (the same sequence as `mulberry32(seed)()`): this loop makes B·n draws, up to 8 million.
+    // A draw is ⌊u·n⌋ with u = t / 2^32 < 1, so it fits an int32 and `| 0` floors it.
+    let st = seedOf(name);
     for (let b = 0; b < resamples; b++) {
       counts.fill(0);
-      for (let i = 0; i < n; i++) counts[Math.floor(rnd() * n)]!++;
-      const r = weightedStats(s, counts, n);
+      for (let i = 0; i < n; i++) {
+        st = (st + 0x6d2b79f5) >>> 0;
+        let t = st;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        counts[slot[((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n) | 0]!]!++;
+      }
+      const r = weightedStats(xs, counts, n);
       medians[b] = r.median;
       means[b] = r.mean;
     }
   } else {
     method = 'histogram';
+    const rnd = mulberry32(seedOf(name));
     const q = acc.quantum;
     const bins = acc.histogram();
     const values = bins.map(([lo, hi]) => (hi - lo <= q ? lo : (lo + hi) / 2));
     const weights = new Uint32Array(bins.length);
+    // Each bin's Poisson constant, computed once instead of once per draw (the same values: same inputs).
+    const lambdas = Float64Array.from(bins, (b) => b[2]);
+    const consts = Float64Array.from(lambdas, (l) => (l > POISSON_NORMAL_ABOVE ? Math.sqrt(l) : Math.exp(-l)));
     for (let b = 0; b < resamples; b++) {
       let total = 0;
       for (let i = 0; i < bins.length; i++) {
-        const w = poisson(bins[i]![2], rnd);
+        const w = poisson(lambdas[i]!, consts[i]!, rnd);
         weights[i] = w;
         total += w;
       }
@@ -123,21 +148,21 @@ function weightedStats(values: ArrayLike<number>, weights: Uint32Array, total: n
   return { median: (vlo + vhi) / 2, mean: sum / total };
 }
 
-function poisson(lambda: number, rnd: () => number): number {
+/** A Poisson(λ) draw; `c` is √λ above POISSON_NORMAL_ABOVE, e^−λ below. */
+function poisson(lambda: number, c: number, rnd: () => number): number {
   if (lambda <= 0) return 0;
   if (lambda > POISSON_NORMAL_ABOVE) {
     // Box–Muller normal, rounded; clamped at 0.
     const u = 1 - rnd();
     const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
-    return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * z));
+    return Math.max(0, Math.round(lambda + c * z));
   }
   // Knuth's multiplication method.
-  const L = Math.exp(-lambda);
   let k = 0;
   let p = 1;
   do {
     k++;
     p *= rnd();
-  } while (p > L);
+  } while (p > c);
   return k - 1;
 }
