@@ -340,7 +340,11 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
     dbg?.('ranges stitched');
   } finally {
     stopping = true;
-    await Promise.all(threads.map((t) => t.worker.terminate()));
+    // Not awaited (~10 ms at the end of a run): an unreferenced worker never keeps the process alive.
+    for (const t of threads) {
+      t.worker.unref();
+      void t.worker.terminate();
+    }
   }
   final = true;
   splitter.end();
