@@ -51,8 +51,8 @@ export interface AnalyzeOptions extends ParseRunOptions {
   /** Tests: split the file at these byte offsets (each moved to the next line start) instead of evenly. */
   splitAt?: number[];
   /**
-   * Work stealing (src/parallel/driver.ts): a thread that ran out of work takes half of the unread part of another
-   * thread's range while at least this many bytes of it are left (default 16 MiB; Infinity: never).
+   * Work stealing (src/parallel/driver.ts): a thread that ran out of work takes part of the unread part of another
+   * thread's range while at least this many bytes of it are left (default 64 MiB; Infinity: never).
    */
   stealMinBytes?: number;
 }

@@ -11,7 +11,7 @@
  *      before the thread's first usable kvm_exit in the range (its "head", see pair/round-trips.ts) are kept for
  *      the main thread, and round trips whose class needs the whole input's ISA hint are deferred.
  *   4. Work stealing: a thread that has finished its range (a worker, or the main thread after range 0) takes the
- *      second half of the unread part of the range with most left, cut at a line start (./ranges.ts
+ *      tail (a little less than half) of the unread part of the range with most left, cut at a line start (./ranges.ts
  *      `RangeReader.split`), while at least `stealMinBytes` are left. That becomes a new range, read by the worker
  *      or, on the main thread, by a second session in worker mode. So the threads end within a chunk or two of each
  *      other whatever the noise of a shared machine, and the fixed split needs no tuning to the workers' start.
@@ -50,11 +50,12 @@ const DEFER_LIMIT = 1 << 16;
 /**
  * A range is split for a thread that has run out of work only while at least this much of it is unread. A thread's
  * second range is slow to start: its new session's first megabytes run while V8 re-optimizes the hot functions for
- * the new objects (measured on the 2-core VM: an 18 MB range took 160 ms, ~80 ms more than at full speed, on the
- * worker and on the main thread alike). Halving L bytes gains L/2 of parsing time less that warm-up, so a split
- * pays from ~40 MB on; at 16 MiB, splits cost more than they saved (interleaved runs of the 10M-line trace: +54 ms
- * median against no stealing). At 64 MiB only a clear imbalance (≳ 0.25 s, a thread slowed by a noisy
- * neighbour, say) is split, and each split gains ≳ 60 ms.
+ * the new objects (measured on the 2-core VM: 10-18 MB ranges took 0.16-0.17 s, 0.08-0.1 s more than at full
+ * speed, on the worker and on the main thread alike: some 20-30 MB of parsing). So the taker gets less than half
+ * (ranges.ts `answer`: the owner keeps half of what is left plus minSplit / 4, ≥ 16 MiB go), and both end about
+ * together. Halving from 16 MiB cost more than it saved (interleaved runs of the 10M-line trace: +54 ms median
+ * against no stealing), and splits from 32 MiB ended both threads together but no sooner; from 64 MiB a thread
+ * slowed by a noisy neighbour (the two threads' ends differed by up to 0.5 s in such runs) gets part of it back.
  */
 export const STEAL_MIN_BYTES = 64 << 20;
 

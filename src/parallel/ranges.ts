@@ -41,9 +41,9 @@ export async function nextLineStart(path: string, p: number, size: number): Prom
  * so the main thread starts the workers soon), the others `chunkSize`; the next read is in flight while a chunk is
  * parsed, so the parser does not wait on the thread pool between chunks.
  *
- * Work stealing: `split()` asks the reader to give away the second half of what it has not requested yet. It is
- * answered between two chunks (the reader then ends at a line start `at`, and [at, old end) is the caller's), or
- * with null when less than `minSplit` bytes are left or the reader has finished.
+ * Work stealing: `split()` asks the reader to give away the tail of what it has not requested yet (a little less
+ * than half, see `answer`). It is answered between two chunks (the reader then ends at a line start `at`, and
+ * [at, old end) is the caller's), or with null when less than `minSplit` bytes are left or the reader has finished.
  */
 export class RangeReader {
   /** The next byte to request. */
@@ -99,13 +99,15 @@ export class RangeReader {
     }
   }
 
-  /** Grant the first waiting ask the second half of the unrequested bytes (cut at a line start), the others null. */
+  /** Grant the first waiting ask the tail of the unrequested bytes (cut at a line start), the others null. */
   private async answer(fh: FileHandle): Promise<void> {
     const asks = this.asks.splice(0);
     let at: number | null = null;
     const left = this.end - this.pos;
     if (left >= this.minSplit) {
-      const p = await lineStartIn(fh, this.pos + Math.floor(left / 2), this.end);
+      // The taker starts slower (a new session warms up: see STEAL_MIN_BYTES in driver.ts), so it gets less than
+      // half: this reader keeps half of `left` plus a quarter of minSplit, the taker the rest (≥ minSplit / 4).
+      const p = await lineStartIn(fh, this.pos + Math.floor((left + this.minSplit / 2) / 2), this.end);
       if (p > this.pos) {
         at = p;
         this.end = p;

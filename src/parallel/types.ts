@@ -21,7 +21,7 @@ export interface RangeJob {
   end: number;
   /** A range that ends the file may end in a line without newline (a truncated capture). */
   fileSize: number;
-  /** Work stealing: the reader gives away half its unread bytes only when at least this many are left. */
+  /** Work stealing: the reader gives away part of its unread bytes only when at least this many are left. */
   minSplit: number;
   format: FormatName;
   /** The main thread's time base (whole seconds of the first timestamp) and sample quantum (ns). */
@@ -73,7 +73,7 @@ export interface RangeResult {
 
 export type ToWorker =
   | { type: 'job'; job: RangeJob }
-  /** Give away the second half of the unread part of range `id` (answered by a `split` message). */
+  /** Give away the tail of the unread part of range `id` (answered by a `split` message). */
   | { type: 'split'; id: number };
 
 export type FromWorker =

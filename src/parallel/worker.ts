@@ -2,7 +2,7 @@
  * Worker thread of the parallel path (./driver.ts): reads the byte ranges the main thread gives it, one at a time,
  * each with a session in worker mode, and posts each range's `RangeResult` — counts, rows, the range's head and
  * thread end states — to the main thread. While reading, it answers the main thread's requests to give away the
- * second half of what it has not read yet (work stealing).
+ * tail of what it has not read yet (work stealing).
  */
 import { parentPort } from 'node:worker_threads';
 import { RangeReader, runRange } from './ranges.js';
