@@ -18,7 +18,7 @@ import { hasTraceDatMagic, isGzip } from '../parse/input.js';
 /** Below 64 MiB a single thread finishes in about a second; starting workers is not worth it. */
 export const PARALLEL_MIN_BYTES = 64 << 20;
 /** At most this many threads: the merge is sequential, and memory grows with each worker's rows. */
-export const MAX_THREADS = 8;
+const MAX_THREADS = 8;
 
 export function workerUrl(): URL {
   // Under the test runner this module is TypeScript source; the worker runs the compiled build (npm test builds).
