@@ -4,6 +4,7 @@
  * reads it; the scanner's tables (payload memo, comms, names) must never hand back another line's payload or comm.
  */
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { analyzeText } from '../../src/analyze.js';
 import { FastLane } from '../../src/parse/fast-lane.js';
@@ -94,6 +95,36 @@ describe('block lane', () => {
     // first copies (the sniff window) go to the text parser; every other line is the block lane's.
     expect(line.mock.calls.length).toBeLessThan(5 * copies);
     expect(run.analysis.input.events).toBeGreaterThan(copies * (clean.length - 3));
+  });
+});
+
+/**
+ * The scanner reads the tid, CPU, seconds and fraction eight digits at a time (scan/block.ts `nonDigits`,
+ * `eightDigits`), and the tid backwards from its end: every digit count around the word size and around each
+ * column's limit (CPU 5, seconds 12, fraction 9, tid 15), comms that end in digits or are digits, lines that begin
+ * with the tid (the byte before a chunk) — the text path's answer for each, line by line.
+ */
+describe('block lane ≡ text path on generated number columns', () => {
+  const digits = (min: number, max: number) =>
+    fc.tuple(fc.integer({ min, max }), fc.nat({ max: 9 }), fc.stringMatching(/^[0-9]{0,20}$/)).map(([n, first, rest]) => (String(first) + rest + '0'.repeat(n)).slice(0, n));
+  const comm = fc.constantFrom('CPU 0/KVM', 'qemu-system-x86', '<...>', 'kworker/u8:2', '9', 'a 12', 'x-99', '12345678', 'CPU 12/KVM', ' 7', '');
+  const line = fc
+    .tuple(fc.constantFrom('', ' ', '        '), comm, fc.constantFrom('-', ' '), digits(0, 17), fc.constantFrom(' ', '  '), digits(0, 7), digits(0, 14), fc.constantFrom('.', ''), digits(0, 11))
+    .chain(([lead, c, dash, tid, gap, cpu, secs, dot, frac]) =>
+      fc
+        .constantFrom('kvm_exit: reason HLT rip 0xffffffff81000001 info 0 0', 'kvm_entry:       vcpu 0 rip 0x1', 'kvm:kvm_exit: reason HLT rip 0x2 info 0 0', 'sched_switch: prev=1', 'kvm_fpu:  load')
+        .map((rest) => `${lead}${c}${dash}${tid}${gap}[${cpu}] ${secs}${dot}${frac}: ${rest}`),
+    );
+  it.each(['trace-cmd', 'perf-script'] as const)('%s', (format) => {
+    const scan = vi.spyOn(BlockScanner.prototype, 'scan');
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 40 }), fc.constantFrom(1 << 20, 257), (lines, chunkSize) => {
+        expectSameStream(lines.join('\n') + '\n', chunkSize, format);
+      }),
+      { seed: 7, numRuns: 400 },
+    );
+    // The scanner took lines (records came back), not only the per-line lane.
+    expect(scan.mock.results.some((r) => r.type === 'return' && (r.value as number) > 0)).toBe(true);
   });
 });
 
