@@ -75,12 +75,18 @@ export class TimelineCollector {
 
   /** Count one unit at time `ts` (time unit, rebased; `NO_TS` = untimed). */
   add(ts: number, cls: string, thread: ThreadInfo, n = 1): void {
-    if (ts === NO_TS || !Number.isFinite(ts)) {
-      this.untimed += n;
-      return;
+    let i: number;
+    if (ts >= this.minTs && ts < Number.POSITIVE_INFINITY && (i = Math.floor(ts / this.width) - this.lo) < this.bins) {
+      // The common case (times grow, the grid has room): what `cover` does then, without its general steps.
+      if (ts > this.maxTs) this.maxTs = ts;
+    } else {
+      if (ts === NO_TS || !Number.isFinite(ts)) {
+        this.untimed += n;
+        return;
+      }
+      this.cover(ts, ts);
+      i = Math.floor(ts / this.width) - this.lo;
     }
-    this.cover(ts, ts);
-    const i = Math.floor(ts / this.width) - this.lo;
     // Small direct-mapped caches in front of the two maps (a string-keyed Map lookup per round trip showed in a
     // profile): a series array is never replaced once made, only updated in place.
     const cs = (cls.length * 7 + cls.charCodeAt(0)) & (CACHE_SLOTS - 1);
