@@ -67,7 +67,8 @@ export interface ParallelPlan {
 
 /**
  * How much more range 0 gets than the others. The main thread starts parsing ~0.2 s into a run (process start and
- * module loading), sniffs the format in its first 64 KiB and hands the workers their ranges ~0.05 s later; the
+ * module loading), sniffs the format on its first 400 lines and hands the workers their ranges ~0.04 s later (as
+ * soon as the sniff window is decided: TextParser `onDecided`); the
  * workers, started by the CLI before it loaded anything (./pool.ts), are waiting by then. The main thread also
  * stitches and finishes afterwards (~0.06 s). Measured on the 2-core VM with EXITLENS_DEBUG_PARALLEL on the
  * 10M-line trace: with 8 MiB the main thread ended its range 0.02-0.19 s before the worker (median 0.12 s), with
@@ -288,10 +289,14 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
   let started = false;
   const start = (): void => {
     started = true;
-    dbg?.(`workers get their ranges (main thread at byte ${mainBytes})`);
+    dbg?.(`workers get their ranges (main thread at line ${parser.counts.lines})`);
     threads.forEach((t, i) => assign(t, ranges[i + 1]!));
   };
   const ready = () => parser.parallelSafe && s.quantum !== null && ts.base !== null;
+  // While range 0 is read (afterwards, a main thread that never started the workers reads every range itself).
+  parser.onDecided = () => {
+    if (!started && ready()) start();
+  };
 
   let stitched = 0;
   try {
@@ -302,6 +307,7 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
       if (!started && ready()) start();
     });
     first.done = true;
+    parser.onDecided = null;
     if (!started && ready()) start();
     dbg?.(`range 0 [0, ${first.end}) read by the main thread`);
     // The main thread, too, takes halves of the ranges with most left, and reads them in worker mode.
