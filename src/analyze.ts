@@ -289,6 +289,10 @@ export class Session {
       this.pairer.pushChild(e, kind, tid, cpu, ts, comm);
       this.afterOther(e, kind);
     },
+    // A kvm_other event needs no object when nobody sees the trips (`onUnit`: their children) and the access
+    // grouper is done with (the trace has shown an exit or entry): see RoundTripPairer.pushUnkept.
+    unkept: (tid, cpu, ts, comm, file, line) =>
+      this.opts.onUnit === undefined && this.sawExitOrEntry && this.pairer.pushUnkept(tid, cpu, ts, comm, file, line),
   };
 
   readonly sink: EventSink = Object.assign(

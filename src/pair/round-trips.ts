@@ -42,7 +42,8 @@ export interface RoundTrip {
   exit: KvmExit;
   entry: KvmEntry;
   /** KVM events of the thread between exit and entry, in order (at most MAX_CHILDREN). Read-only: a trip without
-   *  children shares one frozen empty array. */
+   *  children shares one frozen empty array. `kvm_other` events (kvm_apic, kvm_fpu, …: no evidence for any class)
+   *  the fast lane handed over without making them (`pushUnkept`) are counted toward MAX_CHILDREN but not listed. */
   children: readonly TraceEvent[];
   /** entry.ts − exit.ts; null when a side had no timestamp. */
   durNs: number | null;
@@ -88,6 +89,7 @@ export interface ThreadEnd {
   lastTs: number;
   open: KvmExit | null;
   children: readonly TraceEvent[];
+  unkept: number;
   uexitTs: number;
   tainted: boolean;
 }
@@ -106,6 +108,8 @@ interface ThreadState {
   lastTs: number;
   open: KvmExit | null;
   children: readonly TraceEvent[];
+  /** Children of the open trip counted but not kept (`pushUnkept`). */
+  unkept: number;
   uexitTs: number;
   /** A lost-event marker touched this thread since its last round-trip boundary. */
   tainted: boolean;
@@ -165,6 +169,7 @@ export class RoundTripPairer {
       lastTs: t.lastTs,
       open: t.open,
       children: t.children,
+      unkept: t.unkept,
       uexitTs: t.uexitTs,
       tainted: t.tainted,
     }));
@@ -202,6 +207,21 @@ export class RoundTripPairer {
     // An unknown thread: nothing to pair in the main thread, the range's head in a worker (as `push` does).
     if (t === undefined) this.push(e);
     else this.childOf(t, e, kind, cpu, ts, comm);
+  }
+
+  /**
+   * `pushChild` of a `kvm_other` event without the event (the fast lane, when nobody outside the pipeline reads the
+   * trips: see RoundTrip.children): what the event would change — the thread's time, CPU and comm, a
+   * `time_backwards` at `file`:`line`, its place among the trip's children — without the object. False when the
+   * thread is not known (the caller then makes the event and calls `pushChild`: a worker's head keeps it).
+   */
+  pushUnkept(tid: number, cpu: number, ts: number, comm: string, file: number, line: number): boolean {
+    if (tid < 0) return false;
+    const t = this.find(tid, '', null);
+    if (t === undefined) return false;
+    if (this.touch(t, cpu, ts, comm)) this.diag.add('time_backwards', { file, line });
+    if (t.open !== null && t.children.length + t.unkept < MAX_CHILDREN) t.unkept++;
+    return true;
   }
 
   push(e: TraceEvent): void {
@@ -246,6 +266,7 @@ export class RoundTripPairer {
       lastTs: e.ts,
       open: e,
       children: NO_CHILDREN,
+      unkept: 0,
       uexitTs: NO_TS,
       tainted: false,
       paired: true,
@@ -281,6 +302,7 @@ export class RoundTripPairer {
       // A posted state's empty arrays arrive as one shared, unfrozen array (structured clone keeps identity):
       // taking it would let one thread's children show up in another's.
       t.children = end.children.length === 0 ? NO_CHILDREN : end.children;
+      t.unkept = end.unkept;
       t.uexitTs = end.uexitTs;
       t.tainted = end.tainted;
       if (end.lastCpu >= 0) t.lastCpu = end.lastCpu;
@@ -308,6 +330,7 @@ export class RoundTripPairer {
         }
         t.open = null;
         t.children = NO_CHILDREN;
+        t.unkept = 0;
       }
     }
   }
@@ -340,7 +363,7 @@ export class RoundTripPairer {
    * each, so those reads stay monomorphic (read here, from every kind of event, they were megamorphic property
    * loads, ~50 ns per event in a profile).
    */
-  private find(tid: number, instance: string, e: TraceEvent): ThreadState | undefined {
+  private find(tid: number, instance: string, e: TraceEvent | null): ThreadState | undefined {
     if (tid >= 0 && instance === '') {
       const slot = tid & (TID_SLOTS - 1);
       const s = this.tidSlots[slot];
@@ -349,7 +372,7 @@ export class RoundTripPairer {
       if (t !== undefined) this.tidSlots[slot] = t;
       return t;
     }
-    return this.threads.get(threadKeyOf(e));
+    return e === null ? undefined : this.threads.get(threadKeyOf(e));
   }
 
   /** Record a new thread under its key (and its tid). */
@@ -373,25 +396,31 @@ export class RoundTripPairer {
         lastTs: NO_TS,
         open: null,
         children: NO_CHILDREN,
+        unkept: 0,
         uexitTs: NO_TS,
         tainted: false,
         paired: false,
       };
       this.register(key, e, t);
     }
-    this.touch(t, cpu, ts, comm, e);
+    if (this.touch(t, cpu, ts, comm)) this.diag.add('time_backwards', e.source);
     return t;
   }
 
-  /** What every event of a thread updates: its last CPU and time, its first time, its comm. */
-  private touch(t: ThreadState, cpu: number, ts: number, comm: string, e: TraceEvent): void {
+  /**
+   * What every event of a thread updates: its last CPU and time, its first time, its comm. True when its time went
+   * backwards (the caller records `time_backwards` at the event's source).
+   */
+  private touch(t: ThreadState, cpu: number, ts: number, comm: string): boolean {
+    let back = false;
     if (cpu >= 0) t.lastCpu = cpu;
     if (ts !== NO_TS) {
       if (t.firstTs === NO_TS) t.firstTs = ts;
-      if (t.lastTs !== NO_TS && ts < t.lastTs) this.diag.add('time_backwards', e.source);
+      back = t.lastTs !== NO_TS && ts < t.lastTs;
       t.lastTs = ts;
     }
     if (t.info.comm === '' && comm !== '' && comm !== '<...>') t.info.comm = comm;
+    return back;
   }
 
   /** A lost-event marker for `cpu` (-1: any) taints the threads last seen there, except those in `skip`. */
@@ -419,6 +448,7 @@ export class RoundTripPairer {
     t.tainted = false;
     t.open = e;
     t.children = NO_CHILDREN;
+    t.unkept = 0;
     t.uexitTs = NO_TS;
   }
 
@@ -443,6 +473,7 @@ export class RoundTripPairer {
     const children = t.children;
     t.open = null;
     t.children = NO_CHILDREN;
+    t.unkept = 0;
     if (t.tainted) {
       t.tainted = false;
       this.discard(x, 'discarded_lost');
@@ -477,7 +508,7 @@ export class RoundTripPairer {
 
   /** Event `e` (kind `kind`, header cpu/ts/comm) of thread `t`: a child of its open round trip, or a stray access. */
   private childOf(t: ThreadState, e: TraceEvent, kind: TraceEvent['kind'], cpu: number, ts: number, comm: string): void {
-    this.touch(t, cpu, ts, comm, e);
+    if (this.touch(t, cpu, ts, comm)) this.diag.add('time_backwards', e.source);
     if (t.open === null) {
       if (t.paired && isAccess(kind)) {
         this.counts.strayAccesses++;
@@ -487,8 +518,9 @@ export class RoundTripPairer {
     }
     if (kind === 'userspace_exit' && t.uexitTs === NO_TS && ts !== NO_TS) t.uexitTs = ts;
     const c = t.children;
+    if (c.length + t.unkept >= MAX_CHILDREN) return;
     if (c === NO_CHILDREN) t.children = [e];
-    else if (c.length < MAX_CHILDREN) (c as TraceEvent[]).push(e);
+    else (c as TraceEvent[]).push(e);
   }
 
   private discard(x: KvmExit, code: 'discarded_lost'): void {

@@ -378,7 +378,19 @@ export class FastLane {
       this.slotComms[c & SLOT] = comm;
     } else comm = this.slotComms[c]!;
     const cpu = I[p + R_CPU]!;
+    if (info.kind === Kind.KvmOther && this.unkept(info, tid, cpu, tsv, comm, line)) return;
     this.emit(info, this.eventOf(info, b, I[p + R_START]!, I[p + R_END]!, tid, cpu, tsv, comm, line, I[p + R_PAYLOAD_START]!, I[p + R_PAYLOAD_END]!, I[p + R_MEMO]!), tid, cpu, tsv, comm);
+  }
+
+  /**
+   * A `kvm_other` line handed to the sink without its event, when the sink takes it so (KnownEventSink `unkept`):
+   * counted in its name's tally. False: make the event.
+   */
+  private unkept(info: NameInfo, tid: number, cpu: number, tsv: number, comm: string, line: number): boolean {
+    const k = this.known;
+    if (k === null || k.unkept === undefined || !k.unkept(tid, cpu, tsv, comm, this.fileIndex, line)) return false;
+    this.parser.blockEvent(null, info.tally);
+    return true;
   }
 
   /**
@@ -473,6 +485,7 @@ export class FastLane {
       return;
     }
     const comm = this.commOf(tid, b, cs, ce);
+    if (info.kind === Kind.KvmOther && this.unkept(info, tid, cpu, tsv, comm, line)) return;
     this.emit(info, this.eventOf(info, b, s, e, tid, cpu, tsv, comm, line, ps, pe, NONE), tid, cpu, tsv, comm);
   }
 

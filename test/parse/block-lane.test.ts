@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { analyzeText } from '../../src/analyze.js';
+import { MAX_CHILDREN, RoundTripPairer } from '../../src/pair/round-trips.js';
 import { FastLane } from '../../src/parse/fast-lane.js';
 import { BlockScanner, NEW, NONE, R_COMM, R_COMM_END, R_COMM_START, R_CPU, R_DIGITS, R_END, R_FRAC, R_MEMO, R_NAME, R_NAME_END, R_NAME_START, R_PAYLOAD_END, R_PAYLOAD_START, R_START, R_TS_END, R_TS_START } from '../../src/parse/block-scanner.js';
 import { isPlain } from '../../src/parse/lines.js';
@@ -125,6 +126,57 @@ describe('block lane ≡ text path on generated number columns', () => {
     );
     // The scanner took lines (records came back), not only the per-line lane.
     expect(scan.mock.results.some((r) => r.type === 'return' && (r.value as number) > 0)).toBe(true);
+  });
+});
+
+/**
+ * kvm_other lines (kvm_apic, kvm_fpu, …) reach the pairer without an event object when nobody sees the trips
+ * (RoundTripPairer.pushUnkept): they must still count toward a trip's MAX_CHILDREN, move the thread's time (a
+ * `time_backwards` at their line), and be made as events where the pairer needs them (a thread not seen yet, the
+ * access grouper before the first exit).
+ */
+describe('kvm_other lines without events', () => {
+  const line = (tid: number, t: number, name: string, payload: string) =>
+    ` CPU ${tid % 10}/KVM-${tid}  [00${tid % 4}]  100.${String(t).padStart(6, '0')}: ${name}: ${payload}`;
+  const text = (copies: number): string => {
+    const out: string[] = [];
+    let t = 0;
+    // Before any exit: the access grouper's mode, and threads the pairer does not know yet.
+    out.push(line(4001, ++t, 'kvm_apic', 'apic_write APIC_ICR = 0xfd'), line(4001, ++t, 'kvm_pio', 'pio_write at 0x20 size 1 count 1 val 0xcd'));
+    out.push(line(4001, ++t, 'kvm_fpu', 'load'), line(4001, ++t, 'kvm_userspace_exit', 'reason KVM_EXIT_IO (2)'), line(4001, ++t, 'kvm_fpu', 'unload'));
+    for (let c = 0; c < copies; c++) {
+      for (const tid of [4001, 4002]) {
+        out.push(line(tid, ++t, 'kvm_exit', 'reason IO_INSTRUCTION rip 0x1015b info 200000 0'));
+        // Around the cap: kvm_other lines, then the access that classifies the trip (kept only under the cap).
+        const fill = c % 3 === 0 ? MAX_CHILDREN - 1 : c % 3 === 1 ? MAX_CHILDREN : 2;
+        for (let k = 0; k < fill; k++) out.push(line(tid, ++t, k % 2 === 0 ? 'kvm_apic' : 'kvm_fpu', k % 2 === 0 ? 'apic_write APIC_ICR = 0xfd' : 'load'));
+        out.push(line(tid, ++t, 'kvm_pio', 'pio_write at 0x20 size 1 count 1 val 0xcd'));
+        out.push(line(tid, ++t, 'kvm_userspace_exit', 'reason KVM_EXIT_IO (2)'));
+        // Time going backwards on a kvm_other line.
+        if (c % 5 === 0) out.push(line(tid, t - 3, 'kvm_fpu', 'unload'));
+        out.push(line(tid, ++t, 'kvm_entry', 'vcpu 0 rip 0x1015d'));
+        // Between trips (no open trip): counted, nothing kept.
+        out.push(line(tid, ++t, 'kvm_apic', 'apic_write APIC_ICR = 0xfd'));
+      }
+      // A thread first seen through a kvm_other line: pushUnkept says no, the event is made (the pairer of a single
+      // pass ignores it; a worker keeps it in its range's head, which test/parallel covers).
+      if (c === 4) out.push(line(4003, ++t, 'kvm_fpu', 'load'), line(4003, ++t, 'kvm_exit', 'reason HLT rip 0x1 info 0 0'), line(4003, ++t, 'kvm_entry', 'vcpu 2 rip 0x2'));
+    }
+    return `${out.join('\n')}\n`;
+  };
+
+  it('the same analysis as the text path (cap, time going backwards, unknown threads, accesses before any exit)', () => {
+    const unkept = vi.spyOn(RoundTripPairer.prototype, 'pushUnkept');
+    const t = text(30);
+    const slow = analyzeText(t, { fastLane: false }).analysis;
+    for (const chunkSize of [undefined, 4096]) expect(analyzeText(t, { chunkSize }).analysis, `chunk ${chunkSize}`).toEqual(slow);
+    // The lines did go the event-less way (and the unknown thread's did not).
+    const results = unkept.mock.results.map((r) => r.value as boolean);
+    expect(results.filter(Boolean).length).toBeGreaterThan((30 * 2 * MAX_CHILDREN) / 3);
+    expect(results.filter((r) => !r).length).toBeGreaterThan(0);
+    expect(slow.input.diagnostics.byCode.find((d) => d.code === 'time_backwards')?.count).toBeGreaterThan(5);
+    // Trips over the cap lost their access: some IO trips are not classed as port I/O.
+    expect(slow.mechanisms.length).toBeGreaterThan(1);
   });
 });
 
