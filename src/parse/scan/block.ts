@@ -105,6 +105,7 @@ const NL: i32 = 10;
 const MAX_CPU_DIGITS: i32 = 5;
 const MAX_TID_DIGITS: i32 = 15;
 const MAX_SECS_DIGITS: i32 = 12;
+const MAX_FRAC_DIGITS: i32 = 9;
 const MAX_LINE: i32 = 1 << 20;
 
 let memoBits: i32 = MEMO_MAX_BITS;
@@ -145,6 +146,31 @@ const HIGH: u64 = 0x8080808080808080;
 /** The value of the first `n` (1-8) digit characters of `x`. */
 @inline function leadDigits(x: u64, n: i32): u64 {
   return eightDigits(x << (<u64>(8 - n) << 3));
+}
+
+/** Where the last `digitRun` ended. */
+let runEnd: i32 = 0;
+
+/**
+ * The value of the digits at `p` (at most `max`, 8 or more), read eight at a time; `runEnd` is where they end (`p`
+ * when there is none). A longer run stops after `max` digits: the caller then finds a digit where its column ends.
+ */
+@inline function digitRun(p: i32, max: i32): f64 {
+  const x = load<u64>(<usize>p);
+  const nd = <i32>ctz(nonDigits(x)) >> 3;
+  if (nd < 8) {
+    runEnd = p + nd;
+    return nd == 0 ? 0 : <f64>leadDigits(x, nd);
+  }
+  let v = <f64>eightDigits(x);
+  let k = p + 8;
+  let c = ld(k);
+  while (c >= 48 && c <= 57 && k - p < max) {
+    v = v * 10 + <f64>(c - 48);
+    c = ld(++k);
+  }
+  runEnd = k;
+  return v;
 }
 
 /** The first byte other than a space in [p, ...): 16 bytes per step; the caller knows one comes (a newline). */
@@ -375,42 +401,16 @@ export function scan(start: i32, limit: i32, perf: i32): i32 {
       if (k < 0) break;
       while (ld(k) == SP) k++;
     }
-    // `secs.frac:`: secs 1-12 digits, frac 1-9, eight at a time.
+    // `secs.frac:`: secs 1-12 digits, frac 1-9.
     const tss = k;
-    let hi: f64 = 0;
-    x = load<u64>(<usize>k);
-    nd = <i32>ctz(nonDigits(x)) >> 3;
-    if (nd == 0) break;
-    if (nd < 8) {
-      hi = <f64>leadDigits(x, nd);
-      k += nd;
-    } else {
-      hi = <f64>eightDigits(x);
-      k += 8;
-      c = ld(k);
-      while (c >= 48 && c <= 57 && k - tss < MAX_SECS_DIGITS) {
-        hi = hi * 10 + <f64>(c - 48);
-        c = ld(++k);
-      }
-    }
+    const hi = digitRun(k, MAX_SECS_DIGITS);
+    if (runEnd == k) break;
+    k = runEnd;
     if (ld(k) != 0x2e) break;
     const fs = ++k;
-    let frac: i32 = 0;
-    x = load<u64>(<usize>k);
-    nd = <i32>ctz(nonDigits(x)) >> 3;
-    if (nd == 0) break;
-    if (nd < 8) {
-      frac = <i32>leadDigits(x, nd);
-      k += nd;
-    } else {
-      frac = <i32>eightDigits(x);
-      k += 8;
-      c = ld(k);
-      if (c >= 48 && c <= 57) {
-        frac = frac * 10 + (c - 48);
-        k++;
-      }
-    }
+    const frac = <i32>digitRun(k, MAX_FRAC_DIGITS);
+    if (runEnd == k) break;
+    k = runEnd;
     const digits = k - fs;
     if (ld(k) != 0x3a) break;
     const tse = k;
