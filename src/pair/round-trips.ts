@@ -117,6 +117,17 @@ interface ThreadState {
   paired: boolean;
 }
 
+/** The open trip's children, kept and unkept, are fewer than MAX_CHILDREN. */
+function hasRoom(t: ThreadState): boolean {
+  return t.children.length + t.unkept < MAX_CHILDREN;
+}
+
+/** A trip ended or began: no children, kept or unkept. */
+function clearChildren(t: ThreadState): void {
+  t.children = NO_CHILDREN;
+  t.unkept = 0;
+}
+
 export function threadKeyOf(e: TraceEvent): string {
   if (e.tid >= 0) return `${e.instance}|${e.tid}`;
   if (e.comm !== '') return `${e.instance}|c:${e.comm}`;
@@ -220,7 +231,7 @@ export class RoundTripPairer {
     const t = this.find(tid, '', null);
     if (t === undefined) return false;
     if (this.touch(t, cpu, ts, comm)) this.diag.add('time_backwards', { file, line });
-    if (t.open !== null && t.children.length + t.unkept < MAX_CHILDREN) t.unkept++;
+    if (t.open !== null && hasRoom(t)) t.unkept++;
     return true;
   }
 
@@ -329,8 +340,7 @@ export class RoundTripPairer {
           this.diag.add('orphan_exit', t.open.source);
         }
         t.open = null;
-        t.children = NO_CHILDREN;
-        t.unkept = 0;
+        clearChildren(t);
       }
     }
   }
@@ -447,8 +457,7 @@ export class RoundTripPairer {
     // Whatever was lost before this exit ended with the thread in the guest, so this trip starts clean.
     t.tainted = false;
     t.open = e;
-    t.children = NO_CHILDREN;
-    t.unkept = 0;
+    clearChildren(t);
     t.uexitTs = NO_TS;
   }
 
@@ -472,8 +481,7 @@ export class RoundTripPairer {
     }
     const children = t.children;
     t.open = null;
-    t.children = NO_CHILDREN;
-    t.unkept = 0;
+    clearChildren(t);
     if (t.tainted) {
       t.tainted = false;
       this.discard(x, 'discarded_lost');
@@ -517,8 +525,8 @@ export class RoundTripPairer {
       return;
     }
     if (kind === 'userspace_exit' && t.uexitTs === NO_TS && ts !== NO_TS) t.uexitTs = ts;
+    if (!hasRoom(t)) return;
     const c = t.children;
-    if (c.length + t.unkept >= MAX_CHILDREN) return;
     if (c === NO_CHILDREN) t.children = [e];
     else (c as TraceEvent[]).push(e);
   }
