@@ -64,6 +64,8 @@ export function linesInto(
   const h: LineHandler = {
     line: (text, bad) => parser.line(text, bad, isFinal()),
     longLine: (bytes) => parser.longLine(bytes),
+    // The fast lane reads timestamps in place and decodes the last one lazily (timestamps.ts `lastText`).
+    chunkEnd: () => ts.release(),
   };
   if (fast) {
     h.bytes = (buf, s, e) => {

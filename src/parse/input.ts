@@ -2,7 +2,6 @@
  * Input bytes: files, stdin (`-`), gzip (detected by its magic bytes, not the file name). Reads in chunks; the
  * chunk size is a parameter so tests can force tiny chunks and prove the result does not depend on it.
  */
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
@@ -43,9 +42,48 @@ export async function readHead(path: string, n = 16): Promise<Buffer> {
 }
 
 /** Raw byte chunks of a path or of stdin. */
-function rawChunks(path: string, chunkSize: number): AsyncIterable<Buffer> {
+function rawChunks(path: string, chunkSize: number, reuse: { ok: boolean }): AsyncIterable<Buffer> {
   if (path === '-') return process.stdin as AsyncIterable<Buffer>;
-  return createReadStream(path, { highWaterMark: chunkSize }) as AsyncIterable<Buffer>;
+  return fileChunks(path, chunkSize, reuse);
+}
+
+/**
+ * A file's bytes in `chunkSize` chunks, read in order (a pipe or FIFO named by path reads the same way), the next
+ * read in flight while the consumer handles a chunk. Once `reuse.ok` is set, chunks come from two buffers used in
+ * turn, so a chunk's memory is overwritten by the read after next: the consumer must be done with a chunk when it
+ * asks for the one after it. A fresh 1 MiB buffer per chunk cost a page fault per 4 KiB (see RangeReader in
+ * ../parallel/ranges.ts for the measurement); gzip input keeps fresh buffers, since the gunzip stream may still
+ * hold a chunk it was written.
+ */
+async function* fileChunks(path: string, chunkSize: number, reuse: { ok: boolean }): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r');
+  let pending: Promise<Buffer> | null = null;
+  try {
+    const ring: (Buffer | null)[] = [null, null];
+    let turn = 0;
+    const next = async (): Promise<Buffer> => {
+      let buf: Buffer;
+      if (reuse.ok) {
+        buf = ring[turn] ?? (ring[turn] = Buffer.allocUnsafe(chunkSize));
+        turn ^= 1;
+      } else {
+        buf = Buffer.allocUnsafe(chunkSize);
+      }
+      const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
+      return bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead);
+    };
+    pending = next();
+    for (;;) {
+      const b = await pending;
+      if (b.length === 0) return;
+      pending = next();
+      yield b;
+    }
+  } finally {
+    // A consumer that stopped early leaves one read in flight: its outcome is of no interest (close waits for it).
+    pending?.catch(() => undefined);
+    await fh.close();
+  }
 }
 
 /**
@@ -53,7 +91,8 @@ function rawChunks(path: string, chunkSize: number): AsyncIterable<Buffer> {
  * half) surface as a thrown `Error` with `code` Z_BUF_ERROR after every decodable byte was yielded.
  */
 export async function* inputChunks(path: string, chunkSize = DEFAULT_CHUNK_SIZE): AsyncGenerator<Buffer> {
-  const it = rawChunks(path, chunkSize)[Symbol.asyncIterator]();
+  const reuse = { ok: false };
+  const it = rawChunks(path, chunkSize, reuse)[Symbol.asyncIterator]();
   let first: IteratorResult<Buffer>;
   try {
     first = await it.next();
@@ -71,6 +110,8 @@ export async function* inputChunks(path: string, chunkSize = DEFAULT_CHUNK_SIZE)
     if (first.done === true) return;
     const head = first.value;
     if (!isGzip(head)) {
+      // The consumer (../parse/index.ts) is done with a chunk when it asks for the next one.
+      reuse.ok = true;
       yield* split(head, chunkSize);
       for (;;) {
         const n = await it.next();

@@ -49,6 +49,11 @@ export interface LineHandler {
    * absent. The block lane answers it while copying the chunk where its scanner reads it.
    */
   plain?(chunk: Buffer): boolean;
+  /**
+   * Optional: the lines of a pushed chunk have all been handed out. Readers reuse a chunk's memory once `push`
+   * returns, so nothing may keep a reference into it past this call.
+   */
+  chunkEnd?(): void;
 }
 
 export class LineSplitter {
@@ -70,6 +75,7 @@ export class LineSplitter {
       this.split(chunk);
     } finally {
       plainChunk.buf = null;
+      h.chunkEnd?.();
     }
   }
 

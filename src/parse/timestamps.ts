@@ -132,10 +132,18 @@ export class TimestampParser {
     return this.rebase(hi, frac * step, false);
   }
 
-  /** The last timestamp's bytes are decoded only when asked (the fast lane parses millions). */
+  /**
+   * The last timestamp's bytes are decoded only when asked (the fast lane parses millions), or when their chunk is
+   * done with (`release`): readers reuse a chunk's memory for a later chunk.
+   */
   private lastBuf: Uint8Array | null = null;
   private lastStart = 0;
   private lastEnd = 0;
+
+  /** The chunk the last timestamp was read from is about to be reused: decode that timestamp now. */
+  release(): void {
+    if (this.lastBuf !== null) void this.lastText;
+  }
 
   /** Text of the last timestamp parsed. */
   get lastText(): string | null {
