@@ -9,7 +9,7 @@ import { NO_TS, type Isa, type KvmEntry, type KvmExit, type TraceEvent } from '.
 import { UsageError } from './model/errors.js';
 import { classifyAccess, classifyRoundTrip, type Classification } from './classify/classify.js';
 import { AccessGrouper, type AccessGroup } from './pair/accesses.js';
-import { RoundTripPairer, type RoundTrip, type ThreadInfo } from './pair/round-trips.js';
+import { RoundTripPairer, type PairedTrip, type RoundTrip, type ThreadInfo } from './pair/round-trips.js';
 import { linesInto, parseInputs, type ParseRunOptions, type ParseSummary } from './parse/index.js';
 import { LineSplitter } from './parse/lines.js';
 import { TextParser } from './parse/text-parser.js';
@@ -293,6 +293,12 @@ export class Session {
     // grouper is done with (the trace has shown an exit or entry): see RoundTripPairer.pushUnkept.
     unkept: (tid, cpu, ts, comm, file, line) =>
       this.opts.onUnit === undefined && this.sawExitOrEntry && this.pairer.pushUnkept(tid, cpu, ts, comm, file, line),
+    // An entry needs no object when nobody sees the trips: see RoundTripPairer.pushEntryAt.
+    entryAt: (tid, cpu, ts, comm, vcpu, file, line) => {
+      if (this.opts.onUnit !== undefined || !this.pairer.pushEntryAt(tid, cpu, ts, comm, vcpu, file, line)) return false;
+      this.sawExitOrEntry = true;
+      return true;
+    },
   };
 
   readonly sink: EventSink = Object.assign(
@@ -330,7 +336,7 @@ export class Session {
     return true;
   }
 
-  private onTrip(rt: RoundTrip): void {
+  private onTrip(rt: PairedTrip): void {
     if (!this.inWindow(rt.exit.ts, rt.thread)) {
       this.filtered++;
       return;
@@ -354,7 +360,7 @@ export class Session {
     this.classifyTrip(rt);
   }
 
-  private classifyTrip(rt: Omit<RoundTrip, 'entry'> & { entry: RoundTrip['entry'] | null }): void {
+  private classifyTrip(rt: PairedTrip): void {
     const c = classifyRoundTrip(rt.exit, rt.children, this.isaHint());
     const u = this.unit(rt.thread, c, rt.durNs, rt.kernelNs, rt.vmmNs, rawReasonOf(rt.exit));
     this.classified++;

@@ -52,6 +52,12 @@ export interface RoundTrip {
   vmmNs: number | null;
 }
 
+/**
+ * What the pairer hands on: a round trip whose entry event may not have been made (`pushEntryAt`, when nobody
+ * outside the pipeline sees the trips). Every trip that reaches `AnalyzeOptions.onUnit` has its entry.
+ */
+export type PairedTrip = Omit<RoundTrip, 'entry'> & { entry: KvmEntry | null };
+
 export interface PairCounts {
   exits: number;
   entries: number;
@@ -155,7 +161,7 @@ export class RoundTripPairer {
   headOverflow = false;
 
   constructor(
-    private readonly onTrip: (rt: RoundTrip) => void,
+    private readonly onTrip: (rt: PairedTrip) => void,
     private readonly diag: Diagnostics,
     worker: { headLimit: number; votes: () => number[] } | null = null,
   ) {
@@ -232,6 +238,22 @@ export class RoundTripPairer {
     if (t === undefined) return false;
     if (this.touch(t, cpu, ts, comm)) this.diag.add('time_backwards', { file, line });
     if (t.open !== null && hasRoom(t)) t.unkept++;
+    return true;
+  }
+
+  /**
+   * `pushEntry` without the event (the fast lane, when nobody outside the pipeline reads the trips): an entry of
+   * known thread `tid` at `ts` on `cpu`, printing `vcpu`, at line `line` of file `file`. It pairs exactly as the
+   * event would; the trip it closes has no entry object. False when the thread is not known (the caller then makes
+   * the event and calls `pushEntry`: a new thread, or a worker's head).
+   */
+  pushEntryAt(tid: number, cpu: number, ts: number, comm: string, vcpu: number, file: number, line: number): boolean {
+    if (tid < 0) return false;
+    const t = this.find(tid, '', null);
+    if (t === undefined) return false;
+    this.counts.entries++;
+    if (this.touch(t, cpu, ts, comm)) this.diag.add('time_backwards', { file, line });
+    this.close(t, ts, vcpu, null, file, line);
     return true;
   }
 
@@ -464,18 +486,26 @@ export class RoundTripPairer {
   private entry(e: KvmEntry): void {
     this.counts.entries++;
     const t = this.state(e.tid, e.instance, e.cpu, e.ts, e.comm, e);
+    this.close(t, e.ts, e.vcpu, e, e.source.file, e.source.line);
+  }
+
+  /**
+   * An entry of thread `t` (already touched) at `ts`, printing `vcpu`: the end of its open round trip. `e` is the
+   * entry event, or null when it was not made (`pushEntryAt`); diagnostics point at line `line` of file `file`.
+   */
+  private close(t: ThreadState, ts: number, vcpu: number, e: KvmEntry | null, file: number, line: number): void {
     t.paired = true;
-    if (e.vcpu >= 0) t.info.vcpu = e.vcpu;
+    if (vcpu >= 0) t.info.vcpu = vcpu;
     const x = t.open;
     if (x === null) {
       if (t.tainted) {
         // An entry whose exit was lost.
         this.counts.discardedLost++;
-        this.diag.add('discarded_lost', e.source);
+        this.diag.add('discarded_lost', e?.source ?? { file, line });
         t.tainted = false;
       } else {
         this.counts.orphanEntries++;
-        this.diag.add('orphan_entry', e.source);
+        this.diag.add('orphan_entry', e?.source ?? { file, line });
       }
       return;
     }
@@ -490,21 +520,21 @@ export class RoundTripPairer {
     let durNs: number | null = null;
     let kernelNs: number | null = null;
     let vmmNs: number | null = null;
-    if (x.ts !== NO_TS && e.ts !== NO_TS) {
-      durNs = e.ts - x.ts;
+    if (x.ts !== NO_TS && ts !== NO_TS) {
+      durNs = ts - x.ts;
       if (durNs < 0) {
         this.counts.negative++;
-        this.diag.add('negative_duration', e.source);
+        this.diag.add('negative_duration', e?.source ?? { file, line });
         return;
       }
       if (t.uexitTs !== NO_TS) {
         kernelNs = t.uexitTs - x.ts;
-        vmmNs = e.ts - t.uexitTs;
+        vmmNs = ts - t.uexitTs;
       }
       this.counts.complete++;
     } else {
       this.counts.untimed++;
-      this.diag.add('missing_timestamp', e.source);
+      this.diag.add('missing_timestamp', e?.source ?? { file, line });
     }
     this.onTrip({ thread: t.info, exit: x, entry: e, children, durNs, kernelNs, vmmNs });
   }

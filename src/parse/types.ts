@@ -82,4 +82,10 @@ export interface KnownEventSink {
    * keeping them in their trips' children was up to ~7 % of a single-threaded run.
    */
   unkept?(tid: number, cpu: number, ts: number, comm: string, file: number, line: number): boolean;
+  /**
+   * Optional: a kvm_entry (printing `vcpu`; line `line` of file `file`) handed over without the event object, when
+   * the sink can take it so; false means it cannot (the fast lane then makes the event and calls `entry`). The block
+   * lane offers the entries whose payload it recognised from its memo (the vcpu is the memoized event's).
+   */
+  entryAt?(tid: number, cpu: number, ts: number, comm: string, vcpu: number, file: number, line: number): boolean;
 }

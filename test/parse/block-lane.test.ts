@@ -180,6 +180,69 @@ describe('kvm_other lines without events', () => {
   });
 });
 
+describe('kvm_entry lines without events', () => {
+  const line = (tid: number, t: number, name: string, payload: string) =>
+    ` CPU ${tid % 10}/KVM-${tid}  [00${tid % 4}]  100.${String(t).padStart(6, '0')}: ${name}: ${payload}`;
+  const text = (copies: number): string => {
+    const out: string[] = [];
+    let t = 10;
+    for (let c = 0; c < copies; c++) {
+      // Orphans, discards and negatives only after the sniff window (the first 400 lines take the text path), so
+      // the diagnostics' first lines, which the analysis lists, are the block lane's.
+      const late = c >= copies / 2;
+      for (const tid of [5001, 5002, 5003]) {
+        const vcpu = (tid - 5001 + (late ? 3 : 0)) % 4;
+        const entry = `vcpu ${vcpu} rip 0xffffffffa0360413`;
+        out.push(line(tid, ++t, 'kvm_exit', 'reason IO_INSTRUCTION rip 0x1015b info 200000 0'));
+        out.push(line(tid, ++t, 'kvm_pio', 'pio_write at 0x20 size 1 count 1 val 0xcd'));
+        // A lost-event marker for CPU 2 (where 5002 runs) inside 5002's trip: its entry closes a discarded trip.
+        if (late && c % 6 === 2 && tid === 5002) out.push('CPU:2 [LOST 3 EVENTS]');
+        if (c % 2 === 0) out.push(line(tid, ++t, 'kvm_userspace_exit', 'reason KVM_EXIT_IO (2)'));
+        if (late && c % 7 === 3 && tid === 5001) {
+          // Negative duration: the entry's time is before its exit's (and goes backwards on the thread).
+          out.push(line(tid, t - 5, 'kvm_entry', entry));
+        } else out.push(line(tid, ++t, 'kvm_entry', entry));
+        // An entry without an open trip: an orphan.
+        if (late && c % 5 === 1 && tid === 5002) out.push(line(tid, ++t, 'kvm_entry', entry));
+      }
+      // A thread first seen through an entry (a payload the memo knows): a new thread, so the event is made
+      // (pushEntryAt says no).
+      if (c === copies - 5) {
+        const e = 'vcpu 0 rip 0xffffffffa0360413';
+        out.push(line(5104, ++t, 'kvm_entry', e), line(5104, ++t, 'kvm_exit', 'reason HLT rip 0x1 info 0 0'), line(5104, ++t, 'kvm_entry', e));
+      }
+    }
+    return `${out.join('\n')}\n`;
+  };
+
+  it('the same analysis as the text path (vcpu ids, orphans, lost events, negative durations, new threads)', () => {
+    const at = vi.spyOn(RoundTripPairer.prototype, 'pushEntryAt');
+    // 200 copies: the first 400 lines (the sniff window) take the text path.
+    const t = text(200);
+    const slow = analyzeText(t, { fastLane: false }).analysis;
+    for (const chunkSize of [undefined, 4096]) expect(analyzeText(t, { chunkSize }).analysis, `chunk ${chunkSize}`).toEqual(slow);
+    // The entries did go the event-less way (and the new thread's first one did not).
+    const results = at.mock.results.map((r) => r.value as boolean);
+    expect(results.filter(Boolean).length).toBeGreaterThan(200 * 3 * 0.6);
+    expect(results.filter((r) => !r).length).toBeGreaterThan(0);
+    // What the entries decide is all there: vcpu ids (the last each thread printed), orphans, discards, negatives.
+    expect(slow.vcpus.map((v) => v.vcpu).sort()).toEqual([0, 0, 1, 3]);
+    const r = slow.roundTrips;
+    expect(r.orphanEntries).toBeGreaterThan(5);
+    expect(r.discardedLost).toBeGreaterThan(3);
+    expect(r.negative).toBeGreaterThan(3);
+    expect(slow.input.diagnostics.byCode.find((d) => d.code === 'time_backwards')?.count).toBeGreaterThan(3);
+  });
+
+  it('a caller that sees the trips gets every entry event', () => {
+    const at = vi.spyOn(RoundTripPairer.prototype, 'pushEntryAt');
+    let withEntry = 0;
+    analyzeText(text(10), { onUnit: (_u, src) => void ('entry' in src && src.entry !== null && withEntry++) });
+    expect(at).not.toHaveBeenCalled();
+    expect(withEntry).toBeGreaterThan(20);
+  });
+});
+
 describe('scanner tables: payload memo, comms, names', () => {
   /** kvm_exit/kvm_entry/kvm_pio/... lines of many payloads, repeated, from threads whose tids share comm slots. */
   const PAYLOADS: [string, string][] = [
