@@ -5,7 +5,7 @@
  */
 import { ANALYSIS_SCHEMA, type Analysis, type RoundTripCounts } from './model/analysis.js';
 import { Diagnostics } from './model/diagnostics.js';
-import { NO_TS, type Isa, type KvmEntry, type KvmExit, type TraceEvent } from './model/events.js';
+import { NO_TS, type ExitBody, type Isa, type KvmEntry, type KvmExit, type TraceEvent } from './model/events.js';
 import { UsageError } from './model/errors.js';
 import { classifyAccess, classifyRoundTrip, type Classification } from './classify/classify.js';
 import { AccessGrouper, type AccessGroup } from './pair/accesses.js';
@@ -77,7 +77,7 @@ const RAW_REASON_CACHE_SLOTS = 64;
 const rawReasonCache: (RawReason | undefined)[] = new Array<RawReason | undefined>(RAW_REASON_CACHE_SLOTS);
 
 /** The exit reason as the summary keys it; arm64 rows are named by the exception class (IRQ exits by type). */
-function rawReasonOf(x: KvmExit): RawReason {
+function rawReasonOf(x: ExitBody): RawReason {
   const isa = x.isa;
   const raw = isa === 'arm64' && x.arm64 !== undefined ? x.arm64.ecName : x.rawReason;
   const code = x.exitCode;
@@ -235,7 +235,8 @@ export class Session {
       this.hintVotes = at(d.votes);
       const thread = infoOf(d.threadKey);
       if (thread === undefined) throw new Error(`parallel stitch: unknown thread ${d.threadKey}`);
-      this.classifyTrip({ thread, exit: d.exit, entry: null, children: d.children, durNs: d.durNs, kernelNs: d.kernelNs, vmmNs: d.vmmNs });
+      const exit = d.exit;
+      this.classifyTrip({ thread, exit, exitTs: exit.ts, exitEvent: exit, entry: null, children: d.children, durNs: d.durNs, kernelNs: d.kernelNs, vmmNs: d.vmmNs });
     }
     this.hintVotes = null;
     ISAS.forEach((k, i) => (this.isaVotes[k] += r.votes[i] ?? 0));
@@ -252,15 +253,18 @@ export class Session {
   }
 
   private onExit(e: KvmExit): void {
-    // Named stores (a keyed `votes[e.isa]++` was a slow generic store in a profile).
+    this.vote(e.isa);
+    this.sawExitOrEntry = true;
+    this.pairer.pushExit(e);
+  }
+
+  /** An exit's ISA vote. Named stores (a keyed `votes[e.isa]++` was a slow generic store in a profile). */
+  private vote(isa: Isa): void {
     const v = this.isaVotes;
-    const isa = e.isa;
     if (isa === 'vmx') v.vmx++;
     else if (isa === 'svm') v.svm++;
     else if (isa === 'arm64') v.arm64++;
     else v.unknown++;
-    this.sawExitOrEntry = true;
-    this.pairer.pushExit(e);
   }
 
   private onEntry(e: KvmEntry): void {
@@ -293,6 +297,14 @@ export class Session {
     // grouper is done with (the trace has shown an exit or entry): see RoundTripPairer.pushUnkept.
     unkept: (tid, cpu, ts, comm, file, line) =>
       this.opts.onUnit === undefined && this.sawExitOrEntry && this.pairer.pushUnkept(tid, cpu, ts, comm, file, line),
+    // Nor does an exit (see RoundTripPairer.pushExitAt), unless it names no ISA: a worker defers its trip to the
+    // main thread, which needs the event.
+    exitAt: (tid, cpu, ts, comm, body, file, line) => {
+      if (this.opts.onUnit !== undefined || body.isa === 'unknown' || !this.pairer.pushExitAt(tid, cpu, ts, comm, body, file, line)) return false;
+      this.vote(body.isa);
+      this.sawExitOrEntry = true;
+      return true;
+    },
     // An entry needs no object when nobody sees the trips: see RoundTripPairer.pushEntryAt.
     entryAt: (tid, cpu, ts, comm, vcpu, file, line) => {
       if (this.opts.onUnit !== undefined || !this.pairer.pushEntryAt(tid, cpu, ts, comm, vcpu, file, line)) return false;
@@ -337,17 +349,19 @@ export class Session {
   }
 
   private onTrip(rt: PairedTrip): void {
-    if (!this.inWindow(rt.exit.ts, rt.thread)) {
+    if (!this.inWindow(rt.exitTs, rt.thread)) {
       this.filtered++;
       return;
     }
     if (this.job !== null && rt.exit.isa === 'unknown' && rt.exit.arm64 === undefined && (this.opts.isa === undefined || this.opts.isa === 'unknown')) {
       // The class depends on the votes of the whole input so far, which only the main thread knows.
+      // Its exit is an event: `known.exitAt` declines exits that name no ISA.
+      if (rt.exitEvent === null) throw new Error('deferred round trip without its exit event');
       if (this.deferred.length >= this.job.deferLimit) this.deferOverflow = true;
       else {
         this.deferred.push({
           threadKey: rt.thread.key,
-          exit: rt.exit,
+          exit: rt.exitEvent,
           children: rt.children,
           durNs: rt.durNs,
           kernelNs: rt.kernelNs,
@@ -365,8 +379,9 @@ export class Session {
     const u = this.unit(rt.thread, c, rt.durNs, rt.kernelNs, rt.vmmNs, rawReasonOf(rt.exit));
     this.classified++;
     this.summarizer.add(u);
-    this.timeline?.add(rt.exit.ts, u.cls, u.thread);
-    if (rt.entry !== null) this.opts.onUnit?.(u, rt as RoundTrip);
+    this.timeline?.add(rt.exitTs, u.cls, u.thread);
+    // With an `onUnit` every trip has both events (the fast lane hands none over without them then).
+    if (rt.entry !== null && rt.exitEvent !== null) this.opts.onUnit?.(u, { ...rt, exit: rt.exitEvent, entry: rt.entry });
   }
 
   private onGroup(g: AccessGroup): void {

@@ -28,8 +28,8 @@
 import type { ClassName } from '../model/classes.js';
 import type {
   AccessEvent,
+  ExitBody,
   Isa,
-  KvmExit,
   KvmFastMmio,
   KvmHypercall,
   KvmMmio,
@@ -164,7 +164,7 @@ const VMM_HYPERCALL_EXITS = new Set(['KVM_EXIT_HYPERCALL', 'KVM_EXIT_XEN', 'KVM_
 const reasonMemo = new Map<string, Map<Isa, CanonicalReason>>();
 const REASON_MEMO_MAX = 4096;
 
-export function canonicalOf(exit: KvmExit, isaHint: Isa): CanonicalReason {
+export function canonicalOf(exit: ExitBody, isaHint: Isa): CanonicalReason {
   if (exit.isa === 'arm64' && exit.arm64 !== undefined) {
     return { isa: 'arm64', reason: exit.arm64.ecName, code: exit.arm64.ec, flags: [], known: true };
   }
@@ -265,7 +265,7 @@ function sig(parts: (string | false | null | undefined)[]): string {
 }
 
 /** Classify one round trip (exit + the KVM events before its entry); memoized, see the header. */
-export function classifyRoundTrip(exit: KvmExit, children: readonly TraceEvent[], isaHint: Isa): Classification {
+export function classifyRoundTrip(exit: ExitBody, children: readonly TraceEvent[], isaHint: Isa): Classification {
   const entry = reasonEntryOf(exit, isaHint);
   if (entry === null) return classifyRoundTripUncached(exit, children, isaHint);
   // `gather` without the object: the first access of each kind, the first handing-off userspace exit, flag bits.
@@ -365,7 +365,7 @@ export function classifyRoundTrip(exit: KvmExit, children: readonly TraceEvent[]
 }
 
 /** The rules without the memo (past the memo bounds, and the reference the memoized path is tested against). */
-export function classifyRoundTripUncached(exit: KvmExit, children: readonly TraceEvent[], isaHint: Isa): Classification {
+export function classifyRoundTripUncached(exit: ExitBody, children: readonly TraceEvent[], isaHint: Isa): Classification {
   const reason = canonicalOf(exit, isaHint);
   const r = reason.reason === '' ? '?' : reason.reason;
   const cat = reasonCategory(reason.isa, reason.reason, exit.arm64?.type);
@@ -467,7 +467,7 @@ function slotsOf(raw: string): RawReasonSlots | null {
 }
 
 /** `reasonEntryOf` of an exit without an exit code (ISA index `isa`: the exit's, else the hint's). */
-function plainEntryOf(exit: KvmExit, isaHint: Isa, isa: number): ReasonEntry | null {
+function plainEntryOf(exit: ExitBody, isaHint: Isa, isa: number): ReasonEntry | null {
   const slots = slotsOf(exit.rawReason);
   if (slots === null) return null;
   let e = slots.plain[isa];
@@ -480,7 +480,7 @@ function plainEntryOf(exit: KvmExit, isaHint: Isa, isa: number): ReasonEntry | n
 }
 
 /** The memo entry of an exit's reason, or null when it cannot be memoized (memo full, unusual exit shape). */
-function reasonEntryOf(exit: KvmExit, isaHint: Isa): ReasonEntry | null {
+function reasonEntryOf(exit: ExitBody, isaHint: Isa): ReasonEntry | null {
   const arm = exit.arm64;
   if (arm !== undefined) {
     // arm64 exits are named by their exception class, and IRQ exits are interrupts whatever the class.

@@ -61,6 +61,13 @@ export interface KvmExit extends EventHeader {
   arm64?: { type: string; ecName: string; ec: number };
 }
 
+/**
+ * What a round trip's classification reads of its exit: everything but the header. The pipeline may hand on the
+ * memoized event of an exit's payload as its body (the block lane, when nobody outside it sees the trips), with the
+ * exit's own time beside it (pair/round-trips.ts `PairedTrip.exitTs`): a body's header fields are not this exit's.
+ */
+export type ExitBody = Omit<KvmExit, keyof EventHeader>;
+
 export interface KvmEntry extends EventHeader {
   kind: 'entry';
   vcpu: number;

@@ -20,7 +20,7 @@
  * round trip, and the next one boundary it crosses, cannot be trusted and are counted as discardedLost.
  */
 import type { Diagnostics } from '../model/diagnostics.js';
-import type { KvmEntry, KvmExit, TraceEvent } from '../model/events.js';
+import type { ExitBody, KvmEntry, KvmExit, SourceRef, TraceEvent } from '../model/events.js';
 import { NO_TS } from '../model/events.js';
 
 /** Evidence kept per round trip; a pathological trip (a stuck emulation loop) cannot grow memory past this. */
@@ -53,10 +53,12 @@ export interface RoundTrip {
 }
 
 /**
- * What the pairer hands on: a round trip whose entry event may not have been made (`pushEntryAt`, when nobody
- * outside the pipeline sees the trips). Every trip that reaches `AnalyzeOptions.onUnit` has its entry.
+ * What the pairer hands on: a round trip whose exit and entry events may not have been made (`pushExitAt`,
+ * `pushEntryAt`, when nobody outside the pipeline sees the trips). `exit` is then the memoized event of the exit's
+ * payload, whose header is another line's: the exit's time is `exitTs`. A trip that reaches
+ * `AnalyzeOptions.onUnit` has both events (the fast lane offers neither way while there is an `onUnit`).
  */
-export type PairedTrip = Omit<RoundTrip, 'entry'> & { entry: KvmEntry | null };
+export type PairedTrip = Omit<RoundTrip, 'entry' | 'exit'> & { exit: ExitBody; exitTs: number; exitEvent: KvmExit | null; entry: KvmEntry | null };
 
 export interface PairCounts {
   exits: number;
@@ -112,7 +114,17 @@ interface ThreadState {
   lastCpu: number;
   firstTs: number;
   lastTs: number;
-  open: KvmExit | null;
+  /**
+   * The open round trip's exit: its event, or (`pushExitAt`) the memoized event of its payload, whose header is
+   * another line's. Its own header is in the `open*` fields (only `openTs` when it is an event, `openEvent`).
+   */
+  open: ExitBody | null;
+  openEvent: KvmExit | null;
+  openTs: number;
+  openCpu: number;
+  openComm: string;
+  openFile: number;
+  openLine: number;
   children: readonly TraceEvent[];
   /** Children of the open trip counted but not kept (`pushUnkept`). */
   unkept: number;
@@ -126,6 +138,28 @@ interface ThreadState {
 /** The open trip's children, kept and unkept, are fewer than MAX_CHILDREN. */
 function hasRoom(t: ThreadState): boolean {
   return t.children.length + t.unkept < MAX_CHILDREN;
+}
+
+/** Open a round trip at exit event `e`. */
+function openAt(t: ThreadState, e: KvmExit): void {
+  t.open = e;
+  t.openEvent = e;
+  t.openTs = e.ts;
+}
+
+/** Where the open exit was read (its event's source, or the line `pushExitAt` gave). */
+function openSource(t: ThreadState): SourceRef {
+  return t.openEvent !== null ? t.openEvent.source : { file: t.openFile, line: t.openLine };
+}
+
+/**
+ * The open exit as an event: its own, or one made from the memoized body and the `open*` header fields — the event
+ * the fast lane would have made (same keys, same order: the body is a decoded exit).
+ */
+function openEventOf(t: ThreadState): KvmExit | null {
+  if (t.open === null || t.openEvent !== null) return t.openEvent;
+  const b = t.open as KvmExit;
+  return { ...b, ts: t.openTs, cpu: t.openCpu, tid: t.info.tid, comm: t.openComm, instance: t.info.instance, source: { file: t.openFile, line: t.openLine } };
 }
 
 /** A trip ended or began: no children, kept or unkept. */
@@ -184,7 +218,7 @@ export class RoundTripPairer {
       info: t.info,
       lastCpu: t.lastCpu,
       lastTs: t.lastTs,
-      open: t.open,
+      open: openEventOf(t),
       children: t.children,
       unkept: t.unkept,
       uexitTs: t.uexitTs,
@@ -238,6 +272,30 @@ export class RoundTripPairer {
     if (t === undefined) return false;
     if (this.touch(t, cpu, ts, comm)) this.diag.add('time_backwards', { file, line });
     if (t.open !== null && hasRoom(t)) t.unkept++;
+    return true;
+  }
+
+  /**
+   * `pushExit` without the event (the fast lane, when nobody outside the pipeline reads the trips): an exit of known
+   * thread `tid` at `ts` on `cpu` (task `comm`), at line `line` of file `file`, whose payload decoded to `body` (the
+   * memoized event of that payload, whose header is another line's). It pairs exactly as the event would; the event
+   * is made only if a worker's range ends with the trip open (`threadEnds`). False when the thread is not known (the
+   * caller then makes the event and calls `pushExit`: a new thread, or a worker's head).
+   */
+  pushExitAt(tid: number, cpu: number, ts: number, comm: string, body: ExitBody, file: number, line: number): boolean {
+    if (tid < 0) return false;
+    const t = this.find(tid, '', null);
+    if (t === undefined) return false;
+    this.counts.exits++;
+    if (this.touch(t, cpu, ts, comm)) this.diag.add('time_backwards', { file, line });
+    this.begin(t, body.vcpu);
+    t.open = body;
+    t.openEvent = null;
+    t.openTs = ts;
+    t.openCpu = cpu;
+    t.openComm = comm;
+    t.openFile = file;
+    t.openLine = line;
     return true;
   }
 
@@ -298,6 +356,12 @@ export class RoundTripPairer {
       firstTs: e.ts,
       lastTs: e.ts,
       open: e,
+      openEvent: e,
+      openTs: e.ts,
+      openCpu: -1,
+      openComm: '',
+      openFile: 0,
+      openLine: 0,
       children: NO_CHILDREN,
       unkept: 0,
       uexitTs: NO_TS,
@@ -332,6 +396,8 @@ export class RoundTripPairer {
       const t = this.threads.get(end.info.key);
       if (t === undefined) throw new Error(`parallel stitch: thread ${end.info.key} was synced but never replayed`);
       t.open = end.open;
+      t.openEvent = end.open;
+      t.openTs = end.open?.ts ?? NO_TS;
       // A posted state's empty arrays arrive as one shared, unfrozen array (structured clone keeps identity):
       // taking it would let one thread's children show up in another's.
       t.children = end.children.length === 0 ? NO_CHILDREN : end.children;
@@ -356,12 +422,13 @@ export class RoundTripPairer {
   finish(): void {
     for (const t of this.threads.values()) {
       if (t.open !== null) {
-        if (t.tainted) this.discard(t.open, 'discarded_lost');
+        if (t.tainted) this.discard(openSource(t), 'discarded_lost');
         else {
           this.counts.orphanExits++;
-          this.diag.add('orphan_exit', t.open.source);
+          this.diag.add('orphan_exit', openSource(t));
         }
         t.open = null;
+        t.openEvent = null;
         clearChildren(t);
       }
     }
@@ -427,6 +494,12 @@ export class RoundTripPairer {
         firstTs: NO_TS,
         lastTs: NO_TS,
         open: null,
+        openEvent: null,
+        openTs: NO_TS,
+        openCpu: -1,
+        openComm: '',
+        openFile: 0,
+        openLine: 0,
         children: NO_CHILDREN,
         unkept: 0,
         uexitTs: NO_TS,
@@ -466,19 +539,27 @@ export class RoundTripPairer {
   private exit(e: KvmExit): void {
     this.counts.exits++;
     const t = this.state(e.tid, e.instance, e.cpu, e.ts, e.comm, e);
+    this.begin(t, e.vcpu);
+    openAt(t, e);
+  }
+
+  /**
+   * An exit of thread `t` (already touched), printing `vcpu`: the end of an open trip that got no entry, and a clean
+   * start (the caller then records the new open exit).
+   */
+  private begin(t: ThreadState, vcpu: number): void {
     t.paired = true;
-    if (e.vcpu >= 0) t.info.vcpu = e.vcpu;
+    if (vcpu >= 0) t.info.vcpu = vcpu;
     if (t.open !== null) {
       // The previous exit never got its entry.
-      if (t.tainted) this.discard(t.open, 'discarded_lost');
+      if (t.tainted) this.discard(openSource(t), 'discarded_lost');
       else {
         this.counts.orphanExits++;
-        this.diag.add('orphan_exit', t.open.source);
+        this.diag.add('orphan_exit', openSource(t));
       }
     }
     // Whatever was lost before this exit ended with the thread in the guest, so this trip starts clean.
     t.tainted = false;
-    t.open = e;
     clearChildren(t);
     t.uexitTs = NO_TS;
   }
@@ -497,6 +578,8 @@ export class RoundTripPairer {
     t.paired = true;
     if (vcpu >= 0) t.info.vcpu = vcpu;
     const x = t.open;
+    const xTs = t.openTs;
+    const xEvent = t.openEvent;
     if (x === null) {
       if (t.tainted) {
         // An entry whose exit was lost.
@@ -510,25 +593,29 @@ export class RoundTripPairer {
       return;
     }
     const children = t.children;
-    t.open = null;
-    clearChildren(t);
     if (t.tainted) {
       t.tainted = false;
-      this.discard(x, 'discarded_lost');
+      this.discard(openSource(t), 'discarded_lost');
+      t.open = null;
+      t.openEvent = null;
+      clearChildren(t);
       return;
     }
+    t.open = null;
+    t.openEvent = null;
+    clearChildren(t);
     let durNs: number | null = null;
     let kernelNs: number | null = null;
     let vmmNs: number | null = null;
-    if (x.ts !== NO_TS && ts !== NO_TS) {
-      durNs = ts - x.ts;
+    if (xTs !== NO_TS && ts !== NO_TS) {
+      durNs = ts - xTs;
       if (durNs < 0) {
         this.counts.negative++;
         this.diag.add('negative_duration', e?.source ?? { file, line });
         return;
       }
       if (t.uexitTs !== NO_TS) {
-        kernelNs = t.uexitTs - x.ts;
+        kernelNs = t.uexitTs - xTs;
         vmmNs = ts - t.uexitTs;
       }
       this.counts.complete++;
@@ -536,7 +623,7 @@ export class RoundTripPairer {
       this.counts.untimed++;
       this.diag.add('missing_timestamp', e?.source ?? { file, line });
     }
-    this.onTrip({ thread: t.info, exit: x, entry: e, children, durNs, kernelNs, vmmNs });
+    this.onTrip({ thread: t.info, exit: x, exitTs: xTs, exitEvent: xEvent, entry: e, children, durNs, kernelNs, vmmNs });
   }
 
   private child(e: TraceEvent): void {
@@ -561,9 +648,9 @@ export class RoundTripPairer {
     else (c as TraceEvent[]).push(e);
   }
 
-  private discard(x: KvmExit, code: 'discarded_lost'): void {
+  private discard(at: SourceRef, code: 'discarded_lost'): void {
     this.counts.discardedLost++;
-    this.diag.add(code, x.source);
+    this.diag.add(code, at);
   }
 }
 

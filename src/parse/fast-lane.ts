@@ -380,8 +380,27 @@ export class FastLane {
     const cpu = I[p + R_CPU]!;
     if (info.kind === Kind.KvmOther && this.unkept(info, tid, cpu, tsv, comm, line)) return;
     const m = I[p + R_MEMO]!;
-    if (info.decoder === Decoder.Entry && m !== NONE && (m & NEW) === 0 && this.entryAt(info, m, tid, cpu, tsv, comm, line)) return;
+    if (m !== NONE && (m & NEW) === 0) {
+      // A payload the memo knows: exits and entries may go without their event.
+      const d = info.decoder;
+      if (d === Decoder.Exit ? this.exitAt(info, m, tid, cpu, tsv, comm, line) : d === Decoder.Entry && this.entryAt(info, m, tid, cpu, tsv, comm, line)) return;
+    }
     this.emit(info, this.eventOf(info, b, I[p + R_START]!, I[p + R_END]!, tid, cpu, tsv, comm, line, I[p + R_PAYLOAD_START]!, I[p + R_PAYLOAD_END]!, m), tid, cpu, tsv, comm);
+  }
+
+  /**
+   * A kvm_exit whose payload hit memo slot `m`, handed to the sink without its event when the sink takes it so
+   * (KnownEventSink `exitAt`, with the memoized event as its body): counted in its name's tally. False: make the
+   * event. An exit's event is the largest the lane makes (17 fields and a source); making none was −4 % (median of
+   * 12 interleaved single-threaded runs of the generated 2M-line trace on the 2-core VM, by a stand-in that reused
+   * the memoized object).
+   */
+  private exitAt(info: NameInfo, m: number, tid: number, cpu: number, tsv: number, comm: string, line: number): boolean {
+    const k = this.known;
+    const t = this.templates[m] as KvmExit | undefined;
+    if (k === null || k.exitAt === undefined || t === undefined || !k.exitAt(tid, cpu, tsv, comm, t, this.fileIndex, line)) return false;
+    this.parser.blockEvent(null, info.tally);
+    return true;
   }
 
   /**

@@ -7,7 +7,7 @@
  * The binary trace.dat reader (`tracedat/`) produces the same `TraceEvent`s from decoded fields.
  */
 import type { Diagnostics } from '../model/diagnostics.js';
-import type { Isa, KvmEntry, KvmExit, SourceRef, TraceEvent } from '../model/events.js';
+import type { ExitBody, Isa, KvmEntry, KvmExit, SourceRef, TraceEvent } from '../model/events.js';
 
 export type FormatName = 'ftrace' | 'trace-cmd' | 'perf-script' | 'trace-dat';
 
@@ -82,6 +82,12 @@ export interface KnownEventSink {
    * keeping them in their trips' children was up to ~7 % of a single-threaded run.
    */
   unkept?(tid: number, cpu: number, ts: number, comm: string, file: number, line: number): boolean;
+  /**
+   * Optional: a kvm_exit (line `line` of file `file`) handed over without the event object, when the sink can take
+   * it so; `body` is the memoized event of its payload (its header is another line's). False means it cannot (the
+   * fast lane then makes the event and calls `exit`).
+   */
+  exitAt?(tid: number, cpu: number, ts: number, comm: string, body: ExitBody, file: number, line: number): boolean;
   /**
    * Optional: a kvm_entry (printing `vcpu`; line `line` of file `file`) handed over without the event object, when
    * the sink can take it so; false means it cannot (the fast lane then makes the event and calls `entry`). The block

@@ -180,7 +180,7 @@ describe('kvm_other lines without events', () => {
   });
 });
 
-describe('kvm_entry lines without events', () => {
+describe('kvm_exit and kvm_entry lines without events', () => {
   const line = (tid: number, t: number, name: string, payload: string) =>
     ` CPU ${tid % 10}/KVM-${tid}  [00${tid % 4}]  100.${String(t).padStart(6, '0')}: ${name}: ${payload}`;
   const text = (copies: number): string => {
@@ -193,7 +193,13 @@ describe('kvm_entry lines without events', () => {
       for (const tid of [5001, 5002, 5003]) {
         const vcpu = (tid - 5001 + (late ? 3 : 0)) % 4;
         const entry = `vcpu ${vcpu} rip 0xffffffffa0360413`;
-        out.push(line(tid, ++t, 'kvm_exit', 'reason IO_INSTRUCTION rip 0x1015b info 200000 0'));
+        // SVM exits first, VMX ones after: the ISA the analysis reports follows every exit's vote.
+        const io = late ? 'reason IO_INSTRUCTION rip 0x1015b info 200000 0' : 'reason EXIT_IOIO rip 0xec08e info cf80140 ec08f';
+        // An exit without its entry: an orphan when the next exit comes (5003), or a discarded trip when a
+        // lost-event marker for its CPU came in between (5002 runs on CPU 2).
+        if (late && c % 4 === 0 && tid === 5003) out.push(line(tid, ++t, 'kvm_exit', io));
+        if (late && c % 6 === 4 && tid === 5002) out.push(line(tid, ++t, 'kvm_exit', io), 'CPU:2 [LOST 3 EVENTS]');
+        out.push(line(tid, ++t, 'kvm_exit', io));
         out.push(line(tid, ++t, 'kvm_pio', 'pio_write at 0x20 size 1 count 1 val 0xcd'));
         // A lost-event marker for CPU 2 (where 5002 runs) inside 5002's trip: its entry closes a discarded trip.
         if (late && c % 6 === 2 && tid === 5002) out.push('CPU:2 [LOST 3 EVENTS]');
@@ -204,19 +210,26 @@ describe('kvm_entry lines without events', () => {
         } else out.push(line(tid, ++t, 'kvm_entry', entry));
         // An entry without an open trip: an orphan.
         if (late && c % 5 === 1 && tid === 5002) out.push(line(tid, ++t, 'kvm_entry', entry));
+        // An exit whose time goes backwards on its thread (right after its entry), orphaned by the next exit.
+        if (late && c % 9 === 5 && tid === 5003) out.push(line(tid, t - 1, 'kvm_exit', io));
       }
       // A thread first seen through an entry (a payload the memo knows): a new thread, so the event is made
       // (pushEntryAt says no).
       if (c === copies - 5) {
         const e = 'vcpu 0 rip 0xffffffffa0360413';
         out.push(line(5104, ++t, 'kvm_entry', e), line(5104, ++t, 'kvm_exit', 'reason HLT rip 0x1 info 0 0'), line(5104, ++t, 'kvm_entry', e));
+        // Likewise a thread first seen through an exit.
+        out.push(line(5105, ++t, 'kvm_exit', 'reason IO_INSTRUCTION rip 0x1015b info 200000 0'), line(5105, ++t, 'kvm_entry', e));
       }
     }
+    // The input ends inside a trip: an orphan exit at the end.
+    out.push(line(5001, ++t, 'kvm_exit', 'reason IO_INSTRUCTION rip 0x1015b info 200000 0'));
     return `${out.join('\n')}\n`;
   };
 
   it('the same analysis as the text path (vcpu ids, orphans, lost events, negative durations, new threads)', () => {
     const at = vi.spyOn(RoundTripPairer.prototype, 'pushEntryAt');
+    const exitAt = vi.spyOn(RoundTripPairer.prototype, 'pushExitAt');
     // 200 copies: the first 400 lines (the sniff window) take the text path.
     const t = text(200);
     const slow = analyzeText(t, { fastLane: false }).analysis;
@@ -225,21 +238,38 @@ describe('kvm_entry lines without events', () => {
     const results = at.mock.results.map((r) => r.value as boolean);
     expect(results.filter(Boolean).length).toBeGreaterThan(200 * 3 * 0.6);
     expect(results.filter((r) => !r).length).toBeGreaterThan(0);
+    const exits = exitAt.mock.results.map((r) => r.value as boolean);
+    expect(exits.filter(Boolean).length).toBeGreaterThan(200 * 3 * 0.6);
+    expect(exits.filter((r) => !r).length).toBeGreaterThan(0);
     // What the entries decide is all there: vcpu ids (the last each thread printed), orphans, discards, negatives.
-    expect(slow.vcpus.map((v) => v.vcpu).sort()).toEqual([0, 0, 1, 3]);
+    expect(slow.vcpus.map((v) => v.vcpu).sort()).toEqual([0, 0, 0, 1, 3]);
+    expect(slow.input.isa).toBe('vmx');
+    expect(slow.exitReasons.map((x) => x.isa).sort()).toEqual(['svm', 'vmx', 'vmx']);
     const r = slow.roundTrips;
     expect(r.orphanEntries).toBeGreaterThan(5);
-    expect(r.discardedLost).toBeGreaterThan(3);
+    expect(r.orphanExits).toBeGreaterThan(20);
+    expect(r.discardedLost).toBeGreaterThan(30);
     expect(r.negative).toBeGreaterThan(3);
     expect(slow.input.diagnostics.byCode.find((d) => d.code === 'time_backwards')?.count).toBeGreaterThan(3);
   });
 
-  it('a caller that sees the trips gets every entry event', () => {
+  it('a caller that sees the trips gets every exit and entry event', () => {
     const at = vi.spyOn(RoundTripPairer.prototype, 'pushEntryAt');
-    let withEntry = 0;
-    analyzeText(text(10), { onUnit: (_u, src) => void ('entry' in src && src.entry !== null && withEntry++) });
+    const exitAt = vi.spyOn(RoundTripPairer.prototype, 'pushExitAt');
+    let trips = 0;
+    analyzeText(text(200), {
+      onUnit: (_u, src) => {
+        if (!('entry' in src)) return;
+        trips++;
+        // The trip's own events: the exit before the entry, both of this thread.
+        expect(src.exit.kind).toBe('exit');
+        expect(src.exit.tid).toBe(src.entry.tid);
+        expect(src.exit.source.line).toBeLessThan(src.entry.source.line);
+      },
+    });
     expect(at).not.toHaveBeenCalled();
-    expect(withEntry).toBeGreaterThan(20);
+    expect(exitAt).not.toHaveBeenCalled();
+    expect(trips).toBeGreaterThan(400);
   });
 });
 
