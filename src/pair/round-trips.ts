@@ -267,12 +267,21 @@ export class RoundTripPairer {
    * thread is not known (the caller then makes the event and calls `pushChild`: a worker's head keeps it).
    */
   pushUnkept(tid: number, cpu: number, ts: number, comm: string, file: number, line: number): boolean {
-    if (tid < 0) return false;
-    const t = this.find(tid, '', null);
+    const t = this.touchKnown(tid, cpu, ts, comm, file, line);
     if (t === undefined) return false;
-    if (this.touch(t, cpu, ts, comm)) this.diag.add('time_backwards', { file, line });
     if (t.open !== null && hasRoom(t)) t.unkept++;
     return true;
+  }
+
+  /**
+   * What the event-less entry points (`pushUnkept`, `pushExitAt`, `pushEntryAt`) first do: the known thread of
+   * `tid`, touched (`time_backwards` at `file`:`line`), or undefined (no tid, or a thread not seen yet).
+   */
+  private touchKnown(tid: number, cpu: number, ts: number, comm: string, file: number, line: number): ThreadState | undefined {
+    if (tid < 0) return undefined;
+    const t = this.find(tid, '', null);
+    if (t !== undefined && this.touch(t, cpu, ts, comm)) this.diag.add('time_backwards', { file, line });
+    return t;
   }
 
   /**
@@ -283,11 +292,9 @@ export class RoundTripPairer {
    * caller then makes the event and calls `pushExit`: a new thread, or a worker's head).
    */
   pushExitAt(tid: number, cpu: number, ts: number, comm: string, body: ExitBody, file: number, line: number): boolean {
-    if (tid < 0) return false;
-    const t = this.find(tid, '', null);
+    const t = this.touchKnown(tid, cpu, ts, comm, file, line);
     if (t === undefined) return false;
     this.counts.exits++;
-    if (this.touch(t, cpu, ts, comm)) this.diag.add('time_backwards', { file, line });
     this.begin(t, body.vcpu);
     t.open = body;
     t.openEvent = null;
@@ -306,11 +313,9 @@ export class RoundTripPairer {
    * the event and calls `pushEntry`: a new thread, or a worker's head).
    */
   pushEntryAt(tid: number, cpu: number, ts: number, comm: string, vcpu: number, file: number, line: number): boolean {
-    if (tid < 0) return false;
-    const t = this.find(tid, '', null);
+    const t = this.touchKnown(tid, cpu, ts, comm, file, line);
     if (t === undefined) return false;
     this.counts.entries++;
-    if (this.touch(t, cpu, ts, comm)) this.diag.add('time_backwards', { file, line });
     this.close(t, ts, vcpu, null, file, line);
     return true;
   }

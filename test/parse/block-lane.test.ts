@@ -129,6 +129,10 @@ describe('block lane ≡ text path on generated number columns', () => {
   });
 });
 
+/** A trace-cmd report line of vCPU thread `tid` (comm `CPU n/KVM`, host CPU tid mod 4) at 100 s + `t` µs. */
+const vcpuLine = (tid: number, t: number, name: string, payload: string) =>
+  ` CPU ${tid % 10}/KVM-${tid}  [00${tid % 4}]  100.${String(t).padStart(6, '0')}: ${name}: ${payload}`;
+
 /**
  * kvm_other lines (kvm_apic, kvm_fpu, …) reach the pairer without an event object when nobody sees the trips
  * (RoundTripPairer.pushUnkept): they must still count toward a trip's MAX_CHILDREN, move the thread's time (a
@@ -136,31 +140,29 @@ describe('block lane ≡ text path on generated number columns', () => {
  * access grouper before the first exit).
  */
 describe('kvm_other lines without events', () => {
-  const line = (tid: number, t: number, name: string, payload: string) =>
-    ` CPU ${tid % 10}/KVM-${tid}  [00${tid % 4}]  100.${String(t).padStart(6, '0')}: ${name}: ${payload}`;
   const text = (copies: number): string => {
     const out: string[] = [];
     let t = 0;
     // Before any exit: the access grouper's mode, and threads the pairer does not know yet.
-    out.push(line(4001, ++t, 'kvm_apic', 'apic_write APIC_ICR = 0xfd'), line(4001, ++t, 'kvm_pio', 'pio_write at 0x20 size 1 count 1 val 0xcd'));
-    out.push(line(4001, ++t, 'kvm_fpu', 'load'), line(4001, ++t, 'kvm_userspace_exit', 'reason KVM_EXIT_IO (2)'), line(4001, ++t, 'kvm_fpu', 'unload'));
+    out.push(vcpuLine(4001, ++t, 'kvm_apic', 'apic_write APIC_ICR = 0xfd'), vcpuLine(4001, ++t, 'kvm_pio', 'pio_write at 0x20 size 1 count 1 val 0xcd'));
+    out.push(vcpuLine(4001, ++t, 'kvm_fpu', 'load'), vcpuLine(4001, ++t, 'kvm_userspace_exit', 'reason KVM_EXIT_IO (2)'), vcpuLine(4001, ++t, 'kvm_fpu', 'unload'));
     for (let c = 0; c < copies; c++) {
       for (const tid of [4001, 4002]) {
-        out.push(line(tid, ++t, 'kvm_exit', 'reason IO_INSTRUCTION rip 0x1015b info 200000 0'));
+        out.push(vcpuLine(tid, ++t, 'kvm_exit', 'reason IO_INSTRUCTION rip 0x1015b info 200000 0'));
         // Around the cap: kvm_other lines, then the access that classifies the trip (kept only under the cap).
         const fill = c % 3 === 0 ? MAX_CHILDREN - 1 : c % 3 === 1 ? MAX_CHILDREN : 2;
-        for (let k = 0; k < fill; k++) out.push(line(tid, ++t, k % 2 === 0 ? 'kvm_apic' : 'kvm_fpu', k % 2 === 0 ? 'apic_write APIC_ICR = 0xfd' : 'load'));
-        out.push(line(tid, ++t, 'kvm_pio', 'pio_write at 0x20 size 1 count 1 val 0xcd'));
-        out.push(line(tid, ++t, 'kvm_userspace_exit', 'reason KVM_EXIT_IO (2)'));
+        for (let k = 0; k < fill; k++) out.push(vcpuLine(tid, ++t, k % 2 === 0 ? 'kvm_apic' : 'kvm_fpu', k % 2 === 0 ? 'apic_write APIC_ICR = 0xfd' : 'load'));
+        out.push(vcpuLine(tid, ++t, 'kvm_pio', 'pio_write at 0x20 size 1 count 1 val 0xcd'));
+        out.push(vcpuLine(tid, ++t, 'kvm_userspace_exit', 'reason KVM_EXIT_IO (2)'));
         // Time going backwards on a kvm_other line.
-        if (c % 5 === 0) out.push(line(tid, t - 3, 'kvm_fpu', 'unload'));
-        out.push(line(tid, ++t, 'kvm_entry', 'vcpu 0 rip 0x1015d'));
+        if (c % 5 === 0) out.push(vcpuLine(tid, t - 3, 'kvm_fpu', 'unload'));
+        out.push(vcpuLine(tid, ++t, 'kvm_entry', 'vcpu 0 rip 0x1015d'));
         // Between trips (no open trip): counted, nothing kept.
-        out.push(line(tid, ++t, 'kvm_apic', 'apic_write APIC_ICR = 0xfd'));
+        out.push(vcpuLine(tid, ++t, 'kvm_apic', 'apic_write APIC_ICR = 0xfd'));
       }
       // A thread first seen through a kvm_other line: pushUnkept says no, the event is made (the pairer of a single
       // pass ignores it; a worker keeps it in its range's head, which test/parallel covers).
-      if (c === 4) out.push(line(4003, ++t, 'kvm_fpu', 'load'), line(4003, ++t, 'kvm_exit', 'reason HLT rip 0x1 info 0 0'), line(4003, ++t, 'kvm_entry', 'vcpu 2 rip 0x2'));
+      if (c === 4) out.push(vcpuLine(4003, ++t, 'kvm_fpu', 'load'), vcpuLine(4003, ++t, 'kvm_exit', 'reason HLT rip 0x1 info 0 0'), vcpuLine(4003, ++t, 'kvm_entry', 'vcpu 2 rip 0x2'));
     }
     return `${out.join('\n')}\n`;
   };
@@ -181,8 +183,6 @@ describe('kvm_other lines without events', () => {
 });
 
 describe('kvm_exit and kvm_entry lines without events', () => {
-  const line = (tid: number, t: number, name: string, payload: string) =>
-    ` CPU ${tid % 10}/KVM-${tid}  [00${tid % 4}]  100.${String(t).padStart(6, '0')}: ${name}: ${payload}`;
   const text = (copies: number): string => {
     const out: string[] = [];
     let t = 10;
@@ -197,33 +197,33 @@ describe('kvm_exit and kvm_entry lines without events', () => {
         const io = late ? 'reason IO_INSTRUCTION rip 0x1015b info 200000 0' : 'reason EXIT_IOIO rip 0xec08e info cf80140 ec08f';
         // An exit without its entry: an orphan when the next exit comes (5003), or a discarded trip when a
         // lost-event marker for its CPU came in between (5002 runs on CPU 2).
-        if (late && c % 4 === 0 && tid === 5003) out.push(line(tid, ++t, 'kvm_exit', io));
-        if (late && c % 6 === 4 && tid === 5002) out.push(line(tid, ++t, 'kvm_exit', io), 'CPU:2 [LOST 3 EVENTS]');
-        out.push(line(tid, ++t, 'kvm_exit', io));
-        out.push(line(tid, ++t, 'kvm_pio', 'pio_write at 0x20 size 1 count 1 val 0xcd'));
+        if (late && c % 4 === 0 && tid === 5003) out.push(vcpuLine(tid, ++t, 'kvm_exit', io));
+        if (late && c % 6 === 4 && tid === 5002) out.push(vcpuLine(tid, ++t, 'kvm_exit', io), 'CPU:2 [LOST 3 EVENTS]');
+        out.push(vcpuLine(tid, ++t, 'kvm_exit', io));
+        out.push(vcpuLine(tid, ++t, 'kvm_pio', 'pio_write at 0x20 size 1 count 1 val 0xcd'));
         // A lost-event marker for CPU 2 (where 5002 runs) inside 5002's trip: its entry closes a discarded trip.
         if (late && c % 6 === 2 && tid === 5002) out.push('CPU:2 [LOST 3 EVENTS]');
-        if (c % 2 === 0) out.push(line(tid, ++t, 'kvm_userspace_exit', 'reason KVM_EXIT_IO (2)'));
+        if (c % 2 === 0) out.push(vcpuLine(tid, ++t, 'kvm_userspace_exit', 'reason KVM_EXIT_IO (2)'));
         if (late && c % 7 === 3 && tid === 5001) {
           // Negative duration: the entry's time is before its exit's (and goes backwards on the thread).
-          out.push(line(tid, t - 5, 'kvm_entry', entry));
-        } else out.push(line(tid, ++t, 'kvm_entry', entry));
+          out.push(vcpuLine(tid, t - 5, 'kvm_entry', entry));
+        } else out.push(vcpuLine(tid, ++t, 'kvm_entry', entry));
         // An entry without an open trip: an orphan.
-        if (late && c % 5 === 1 && tid === 5002) out.push(line(tid, ++t, 'kvm_entry', entry));
+        if (late && c % 5 === 1 && tid === 5002) out.push(vcpuLine(tid, ++t, 'kvm_entry', entry));
         // An exit whose time goes backwards on its thread (right after its entry), orphaned by the next exit.
-        if (late && c % 9 === 5 && tid === 5003) out.push(line(tid, t - 1, 'kvm_exit', io));
+        if (late && c % 9 === 5 && tid === 5003) out.push(vcpuLine(tid, t - 1, 'kvm_exit', io));
       }
       // A thread first seen through an entry (a payload the memo knows): a new thread, so the event is made
       // (pushEntryAt says no).
       if (c === copies - 5) {
         const e = 'vcpu 0 rip 0xffffffffa0360413';
-        out.push(line(5104, ++t, 'kvm_entry', e), line(5104, ++t, 'kvm_exit', 'reason HLT rip 0x1 info 0 0'), line(5104, ++t, 'kvm_entry', e));
+        out.push(vcpuLine(5104, ++t, 'kvm_entry', e), vcpuLine(5104, ++t, 'kvm_exit', 'reason HLT rip 0x1 info 0 0'), vcpuLine(5104, ++t, 'kvm_entry', e));
         // Likewise a thread first seen through an exit.
-        out.push(line(5105, ++t, 'kvm_exit', 'reason IO_INSTRUCTION rip 0x1015b info 200000 0'), line(5105, ++t, 'kvm_entry', e));
+        out.push(vcpuLine(5105, ++t, 'kvm_exit', 'reason IO_INSTRUCTION rip 0x1015b info 200000 0'), vcpuLine(5105, ++t, 'kvm_entry', e));
       }
     }
     // The input ends inside a trip: an orphan exit at the end.
-    out.push(line(5001, ++t, 'kvm_exit', 'reason IO_INSTRUCTION rip 0x1015b info 200000 0'));
+    out.push(vcpuLine(5001, ++t, 'kvm_exit', 'reason IO_INSTRUCTION rip 0x1015b info 200000 0'));
     return `${out.join('\n')}\n`;
   };
 
