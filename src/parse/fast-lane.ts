@@ -391,9 +391,8 @@ export class FastLane {
   /**
    * A kvm_exit whose payload hit memo slot `m`, handed to the sink without its event when the sink takes it so
    * (KnownEventSink `exitAt`, with the memoized event as its body): counted in its name's tally. False: make the
-   * event. An exit's event is the largest the lane makes (17 fields and a source); making none was −4 % (median of
-   * 12 interleaved single-threaded runs of the generated 2M-line trace on the 2-core VM, by a stand-in that reused
-   * the memoized object).
+   * event. An exit's event is the largest the lane makes (17 fields and a source); not making it was −4 % (median
+   * of 14 interleaved in-process single-threaded runs of the generated 2M-line trace on the 2-core VM).
    */
   private exitAt(info: NameInfo, m: number, tid: number, cpu: number, tsv: number, comm: string, line: number): boolean {
     const k = this.known;
