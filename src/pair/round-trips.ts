@@ -162,6 +162,13 @@ function openEventOf(t: ThreadState): KvmExit | null {
   return { ...b, ts: t.openTs, cpu: t.openCpu, tid: t.info.tid, comm: t.openComm, instance: t.info.instance, source: { file: t.openFile, line: t.openLine } };
 }
 
+/** The open trip ended (closed, orphaned or discarded): no open exit, no children. */
+function clearOpen(t: ThreadState): void {
+  t.open = null;
+  t.openEvent = null;
+  clearChildren(t);
+}
+
 /** A trip ended or began: no children, kept or unkept. */
 function clearChildren(t: ThreadState): void {
   t.children = NO_CHILDREN;
@@ -432,9 +439,7 @@ export class RoundTripPairer {
           this.counts.orphanExits++;
           this.diag.add('orphan_exit', openSource(t));
         }
-        t.open = null;
-        t.openEvent = null;
-        clearChildren(t);
+        clearOpen(t);
       }
     }
   }
@@ -601,14 +606,10 @@ export class RoundTripPairer {
     if (t.tainted) {
       t.tainted = false;
       this.discard(openSource(t), 'discarded_lost');
-      t.open = null;
-      t.openEvent = null;
-      clearChildren(t);
+      clearOpen(t);
       return;
     }
-    t.open = null;
-    t.openEvent = null;
-    clearChildren(t);
+    clearOpen(t);
     let durNs: number | null = null;
     let kernelNs: number | null = null;
     let vmmNs: number | null = null;

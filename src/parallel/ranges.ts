@@ -7,6 +7,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Session } from '../analyze.js';
 import type { Isa } from '../model/events.js';
 import { linesInto } from '../parse/index.js';
+import { BufferPair } from '../parse/input.js';
 import { LineSplitter } from '../parse/lines.js';
 import { TextParser } from '../parse/text-parser.js';
 import { TimestampParser } from '../parse/timestamps.js';
@@ -77,22 +78,15 @@ export class RangeReader {
   async read(onChunk: (b: Buffer) => void): Promise<void> {
     const fh = await open(this.path, 'r');
     try {
-      // Two buffers, used in turn: a chunk is read into one while the other's chunk is parsed, and `onChunk` is
-      // done with a chunk before the read after next reuses its buffer. A fresh 1 MiB buffer per chunk cost a page
-      // fault per 4 KiB of it (measured on the 2-core VM, 10M-line trace, two threads: 71k minor faults and 6.1 s
-      // of CPU; with the pair 37k and 5.4 s).
-      const ring: (Buffer | null)[] = [null, null];
-      let turn = 0;
+      // `onChunk` is done with a chunk before the read after next reuses its buffer.
+      const pair = new BufferPair(this.chunkSize);
       /** The next chunk, and whether the read was short (the file ended early: it shrank while being read). */
       const next = (size: number): Promise<{ b: Buffer; short: boolean }> | null => {
         const n = Math.min(size, this.end - this.pos);
         if (n <= 0) return null;
         const at = this.pos;
         this.pos += n;
-        let own = ring[turn] ?? null;
-        if (own === null || own.length < n) own = ring[turn] = Buffer.allocUnsafe(Math.max(n, this.chunkSize));
-        turn ^= 1;
-        const buf = own.length === n ? own : own.subarray(0, n);
+        const buf = pair.take(n);
         return fh.read(buf, 0, n, at).then(({ bytesRead }) => ({ b: bytesRead === n ? buf : buf.subarray(0, bytesRead), short: bytesRead < n }));
       };
       let pending = next(this.firstChunk);
