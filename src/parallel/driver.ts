@@ -1,12 +1,18 @@
 /**
  * The parallel path for one large text trace: byte ranges parsed by worker threads, stitched by the main thread.
  *
- *   1. Plan: a regular, uncompressed text file of at least `parallelMinBytes` is cut into `threads` byte ranges,
- *      each boundary moved to the start of the next line.
- *   2. Workers start loading at once. The main thread reads range 0 itself, exactly as the single pass does (format
- *      sniffing, pasted-text repair decision, time base, first round trips). As soon as the format is fixed, the
- *      time base and the sample quantum are known and the input needs no state-carrying stage (repair, multi-file
- *      prefixes), every worker gets its range with those facts (`RangeJob`).
+ *   1. Plan: a regular, uncompressed text file of at least `parallelMinBytes` is read with `threads` threads.
+ *      Range 0 is the whole file (tests may fix the ranges instead: `splitAt`, each boundary moved to the start of
+ *      the next line).
+ *   2. Workers start loading at once (./pool.ts) and say when they are ready. The main thread reads range 0 itself,
+ *      exactly as the single pass does (format sniffing, pasted-text repair decision, time base, first round
+ *      trips). As soon as the format is fixed, the time base and the sample quantum are known and the input needs
+ *      no state-carrying stage (repair, multi-file prefixes), each ready worker — and each one that becomes ready
+ *      later — takes its share of what the main thread has not read yet (`idle`: 1/(k + 1) for k workers without
+ *      a range), cut at a line start, with those facts (`RangeJob`). So the split follows when the workers really
+ *      start: a fixed split had to guess it (range 0 was given a fixed 8 MiB lead), and on the 2-core VM the main
+ *      thread then ended its range 0.02-0.4 s before the worker. Interleaved runs of the 10M-line trace, 10 pairs:
+ *      −84 ms median against the fixed split.
  *   3. Each worker pairs, classifies and summarizes its range with a session in worker mode: events of a vCPU thread
  *      before the thread's first usable kvm_exit in the range (its "head", see pair/round-trips.ts) are kept for
  *      the main thread, and round trips whose class needs the whole input's ISA hint are deferred.
@@ -14,7 +20,7 @@
  *      tail (a little less than half) of the unread part of the range with most left, cut at a line start (./ranges.ts
  *      `RangeReader.split`), while at least `stealMinBytes` are left. That becomes a new range, read by the worker
  *      or, on the main thread, by a second session in worker mode. So the threads end within a chunk or two of each
- *      other whatever the noise of a shared machine, and the fixed split needs no tuning to the workers' start.
+ *      other whatever the noise of a shared machine.
  *   5. The main thread takes the ranges in order: replays each head on its own pairer (the round trips that cross
  *      the boundary are completed there, per vCPU thread), adopts the workers' thread states, and merges rows,
  *      diagnostics (line numbers shifted by the lines before the range), timeline and counts. Everything merged is
@@ -37,7 +43,7 @@ import { TextParser } from '../parse/text-parser.js';
 import { TimestampParser } from '../parse/timestamps.js';
 import type { FormatName } from '../parse/types.js';
 import { PARALLEL_MIN_BYTES, takeWorker, threadsFor } from './pool.js';
-import { nextLineStart, RangeReader, runRange } from './ranges.js';
+import { nextLineStart, RangeReader, runRange, type SplitShare } from './ranges.js';
 import type { FromWorker, RangeJob, RangeResult, ToWorker } from './types.js';
 
 /**
@@ -52,7 +58,7 @@ const DEFER_LIMIT = 1 << 16;
  * second range is slow to start: its new session's first megabytes run while V8 re-optimizes the hot functions for
  * the new objects (measured on the 2-core VM: 10-18 MB ranges took 0.16-0.17 s, 0.08-0.1 s more than at full
  * speed, on the worker and on the main thread alike: some 20-30 MB of parsing). So the taker gets less than half
- * (ranges.ts `answer`: the owner keeps half of what is left plus minSplit / 4, ≥ 16 MiB go), and both end about
+ * (ranges.ts `RangeReader.split`: the owner keeps half of what is left plus minSplit / 4, ≥ 16 MiB go), and both end about
  * together. Halving from 16 MiB cost more than it saved (interleaved runs of the 10M-line trace: +54 ms median
  * against no stealing), and splits from 32 MiB ended both threads together but no sooner; from 64 MiB a thread
  * slowed by a noisy neighbour (the two threads' ends differed by up to 0.5 s in such runs) gets part of it back.
@@ -61,20 +67,14 @@ export const STEAL_MIN_BYTES = 64 << 20;
 
 export interface ParallelPlan {
   path: string;
-  /** Range starts (0 first) and the file size last. */
+  /**
+   * Range starts (0 first) and the file size last. [0, size] unless `splitAt` fixed the ranges: range 0 is then the
+   * whole file, and each worker takes its first range from it when it is ready (see the header, step 2).
+   */
   bounds: number[];
+  /** Worker threads to use. */
+  workers: number;
 }
-
-/**
- * How much more range 0 gets than the others. The main thread starts parsing ~0.2 s into a run (process start and
- * module loading), sniffs the format on its first 400 lines and hands the workers their ranges ~0.04 s later (as
- * soon as the sniff window is decided: TextParser `onDecided`); the
- * workers, started by the CLI before it loaded anything (./pool.ts), are waiting by then. The main thread also
- * stitches and finishes afterwards (~0.06 s). Measured on the 2-core VM with EXITLENS_DEBUG_PARALLEL on the
- * 10M-line trace: with 8 MiB the main thread ended its range 0.02-0.19 s before the worker (median 0.12 s), with
- * 20 MiB 0.04-0.45 s before; the spread is the VM's noise, not the split, so the lead stays 8 MiB.
- */
-const MAIN_HEAD_START = 8 << 20;
 
 /** Decide whether (and where) to split; null means the single pass. */
 export async function planParallel(paths: readonly string[], opts: AnalyzeOptions): Promise<ParallelPlan | null> {
@@ -90,19 +90,16 @@ export async function planParallel(paths: readonly string[], opts: AnalyzeOption
   // Compressed, binary and trace.dat inputs take the single pass (which reports or decodes them).
   const h = await readHead(path, 4096);
   if (isGzip(h) || hasTraceDatMagic(h) || looksBinary(h)) return null;
-  // Range 0 is larger by MAIN_HEAD_START bytes: the main thread parses while the workers still load.
-  const lead = Math.min(MAIN_HEAD_START, Math.floor(size / (4 * threads)));
-  const each = (size - lead) / threads;
-  const nominal = opts.splitAt ?? Array.from({ length: threads - 1 }, (_, i) => Math.floor(lead + (i + 1) * each));
+  if (opts.splitAt === undefined) return { path, bounds: [0, size], workers: threads - 1 };
   const bounds = [0];
-  for (const p of [...nominal].sort((a, b) => a - b)) {
+  for (const p of [...opts.splitAt].sort((a, b) => a - b)) {
     if (p <= 0 || p >= size) continue;
-    const b = await nextLineStart(path, p, size);
+    const b = nextLineStart(path, p, size);
     if (b > bounds[bounds.length - 1]! && b < size) bounds.push(b);
   }
   if (bounds.length < 2) return null;
   bounds.push(size);
-  return { path, bounds };
+  return { path, bounds, workers: bounds.length - 2 };
 }
 
 /** One byte range of the parallel path (ranges only ever split: their starts stay sorted). */
@@ -129,6 +126,10 @@ interface Range {
 
 interface Thread {
   worker: Worker;
+  /** It has said it loaded (worker.ts `ready`). */
+  ready: boolean;
+  /** It has had no range yet (its first is a share of range 0: `idle`). */
+  fresh: boolean;
   range: Range | null;
   /** Exited, or failed a range: given no more work. */
   dead: boolean;
@@ -201,56 +202,95 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
 
   // Work stealing (header, step 4).
   const leftOf = (r: Range): number => (r.done ? 0 : r.reader !== null ? r.reader.remaining : r.thread !== null ? r.end - r.start - r.bytes : 0);
-  const splitOf = (r: Range): Promise<number | null> => {
-    if (r.reader !== null) return r.reader.split();
+  /** A worker's answer to a split of the range it reads (ranges.ts `RangeReader.split`). */
+  const splitRemote = (r: Range, share: SplitShare | undefined): Promise<number | null> => {
     const t = r.thread;
     if (t === null || t.dead) return Promise.resolve(null);
     return new Promise((resolve) => {
       t.splits.set(r.id, resolve);
-      t.worker.postMessage({ type: 'split', id: r.id } satisfies ToWorker);
+      t.worker.postMessage({ type: 'split', id: r.id, ...(share !== undefined ? { share } : {}) } satisfies ToWorker);
     });
   };
-  /** Split the range with most left; the new range (not yet read by anyone), or null when none has enough. */
-  const steal = async (): Promise<Range | null> => {
-    for (;;) {
-      let victim: Range | null = null;
-      let most = minSplit - 1;
-      for (const r of ranges) {
-        const left = r.splitting || r.exhausted ? 0 : leftOf(r);
-        if (left > most) {
-          most = left;
-          victim = r;
-        }
+  /** The range with most left (at least `min`) that is not being split and did not refuse before. */
+  const victimOf = (min: number): Range | null => {
+    let victim: Range | null = null;
+    let most = min - 1;
+    for (const r of ranges) {
+      const left = r.splitting || r.exhausted ? 0 : leftOf(r);
+      if (left > most) {
+        most = left;
+        victim = r;
       }
-      if (victim === null) return null;
-      victim.splitting = true;
-      const oldEnd = victim.end;
-      const at = await splitOf(victim);
-      victim.splitting = false;
-      if (at === null || at <= victim.start || at >= oldEnd) {
-        dbg?.(`range ${victim.id} not split (${Math.round(most / 1024)} KiB left by the last count)`);
-        victim.exhausted = true;
-        continue;
-      }
-      victim.end = at;
-      const r = newRange(at, oldEnd);
-      ranges.splice(ranges.indexOf(victim) + 1, 0, r);
-      dbg?.(`range ${victim.id} split at ${at}: range ${r.id} [${at}, ${oldEnd})`);
-      return r;
     }
+    return victim;
+  };
+  /** Take the answer to a split of `victim`, which ended at `oldEnd`: the new range, or null (then not asked again). */
+  const carve = (victim: Range, oldEnd: number, at: number | null): Range | null => {
+    if (at === null || at <= victim.start || at >= oldEnd) {
+      dbg?.(`range ${victim.id} not split (${Math.round(leftOf(victim) / 1024)} KiB left)`);
+      victim.exhausted = true;
+      return null;
+    }
+    victim.end = at;
+    const r = newRange(at, oldEnd);
+    ranges.splice(ranges.indexOf(victim) + 1, 0, r);
+    dbg?.(`range ${victim.id} split at ${at}: range ${r.id} [${at}, ${oldEnd})`);
+    return r;
+  };
+  /** A split of the range with most left, if it is read on this thread: decided at once. */
+  const stealLocal = (share: SplitShare | undefined): Range | null => {
+    const victim = victimOf(share?.min ?? minSplit);
+    return victim !== null && victim.reader !== null ? carve(victim, victim.end, victim.reader.split(share)) : null;
+  };
+  /**
+   * Split the range with most left; the new range (not yet read by anyone), or null when none has enough. `share`:
+   * the taker's share (default: a little less than half, ranges.ts `RangeReader.split`). One split at a time: two
+   * threads asking a worker at once would each see the other's victim as taken.
+   */
+  let stealing: Promise<unknown> = Promise.resolve();
+  const steal = (share?: SplitShare): Promise<Range | null> => {
+    const next = stealing.then(async () => {
+      for (;;) {
+        const victim = victimOf(share?.min ?? minSplit);
+        if (victim === null) return null;
+        const oldEnd = victim.end;
+        let at: number | null;
+        if (victim.reader !== null) {
+          at = victim.reader.split(share);
+        } else {
+          victim.splitting = true;
+          at = await splitRemote(victim, share);
+          victim.splitting = false;
+        }
+        const r = carve(victim, oldEnd, at);
+        if (r !== null) return r;
+      }
+    });
+    stealing = next.catch(() => null);
+    return next;
   };
 
   const threads: Thread[] = [];
   const assign = (t: Thread, r: Range): void => {
+    t.fresh = false;
     t.range = r;
     r.thread = t;
     dbg?.(`range ${r.id} [${r.start}, ${r.end}) to worker ${threads.indexOf(t) + 1}`);
     t.worker.postMessage({ type: 'job', job: jobOf(r) } satisfies ToWorker);
   };
   let stopping = false;
-  /** A worker with nothing to do takes half of the range with most left, if any. */
+  /**
+   * A worker with nothing to do takes part of the range with most left, if any. Its first range is its share of
+   * what is left when it is ready: 1/(k + 1) of the range with most left (range 0, at first) for the k workers that
+   * have no range yet, so that range and theirs end about together; at least a quarter of the steal minimum
+   * (STEAL_MIN_BYTES: a new session is slow for its first megabytes).
+   */
   const idle = async (t: Thread): Promise<void> => {
-    const r = stopping || t.dead ? null : await steal();
+    if (stopping || t.dead) return;
+    const share = t.fresh ? { taker: 1 / (1 + threads.filter((o) => o.fresh && !o.dead).length), min: minSplit / 4 } : undefined;
+    t.fresh = false;
+    // A first range cut from one this thread reads (range 0) is handed out in this task, not after a steal's turns.
+    const r = (share !== undefined ? stealLocal(share) : null) ?? (await steal(share));
     if (r === null) return;
     if (t.dead || stopping) finish(r, null, 'taken for a worker that failed meanwhile: read by the main thread');
     else assign(t, r);
@@ -263,9 +303,17 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
     for (const answer of t.splits.values()) answer(null);
     t.splits.clear();
   };
-  for (let k = 1; k + 1 < bounds.length; k++) {
-    const t: Thread = { worker: takeWorker(), range: null, dead: false, splits: new Map() };
+  /** Fixed ranges (`splitAt`): worker k reads range k. Else each worker's first range is its share of range 0. */
+  const fixed = bounds.length > 2;
+  for (let k = 0; k < plan.workers; k++) {
+    const { worker, ready } = takeWorker();
+    const t: Thread = { worker, ready, fresh: true, range: null, dead: false, splits: new Map() };
     t.worker.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') {
+        t.ready = true;
+        if (started && !fixed) void idle(t);
+        return;
+      }
       const r = byId[m.id];
       if (m.type === 'progress') {
         if (r !== undefined) r.bytes = m.bytes;
@@ -289,8 +337,9 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
   let started = false;
   const start = (): void => {
     started = true;
-    dbg?.(`workers get their ranges (main thread at line ${parser.counts.lines})`);
-    threads.forEach((t, i) => assign(t, ranges[i + 1]!));
+    dbg?.(`workers may start (main thread at line ${parser.counts.lines}; ${threads.filter((t) => t.ready).length} of ${threads.length} ready)`);
+    if (fixed) threads.forEach((t, i) => assign(t, ranges[i + 1]!));
+    else for (const t of threads) if (t.ready) void idle(t);
   };
   const ready = () => parser.parallelSafe && s.quantum !== null && ts.base !== null;
   // While range 0 is read (afterwards, a main thread that never started the workers reads every range itself).

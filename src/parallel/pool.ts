@@ -34,38 +34,71 @@ interface Spare {
   worker: Worker;
   /** Set when the worker died before it was taken (its events were heard by nobody else). */
   dead: boolean;
+  /** Set when the worker said it has loaded (its `ready` message, heard by nobody else before it is taken). */
+  ready: boolean;
+  /** Remove this module's listeners (only those: `removeAllListeners` would also drop the ones Node's Worker keeps
+   *  on itself to reference its message port while 'message' has listeners, and the driver then heard nothing). */
+  off: () => void;
+}
+
+/** A worker for the driver, and whether it has already said it is ready (see worker.ts). */
+export interface TakenWorker {
+  worker: Worker;
+  ready: boolean;
 }
 
 const spares: Spare[] = [];
 
-/** Start `n` workers now; they wait, unreferenced, for `takeWorker`. */
-export function prewarm(n: number): void {
+/**
+ * Start `n` workers now; they wait, unreferenced, for `takeWorker`. Resolves when each has said it is ready or has
+ * died (the CLI does not wait; a test does, to know the driver will find them ready).
+ */
+export function prewarm(n: number): Promise<void> {
+  const settled: Promise<void>[] = [];
   for (let i = 0; i < n; i++) {
     const worker = new Worker(workerUrl());
-    const s: Spare = { worker, dead: false };
     // Until taken, an error or exit must neither crash the process (an 'error' event without listener throws)
-    // nor go unnoticed (the driver would wait for a worker that is gone).
-    worker.on('error', () => (s.dead = true));
-    worker.on('exit', () => (s.dead = true));
+    // nor go unnoticed (the driver would wait for a worker that is gone), and the `ready` message is remembered.
+    let settle: () => void = () => undefined;
+    settled.push(new Promise((resolve) => (settle = resolve)));
+    const onMessage = (m: { type?: string }) => {
+      if (m.type === 'ready') s.ready = true;
+      settle();
+    };
+    const onGone = () => {
+      s.dead = true;
+      settle();
+    };
+    const s: Spare = {
+      worker,
+      dead: false,
+      ready: false,
+      off: () => worker.off('message', onMessage).off('error', onGone).off('exit', onGone),
+    };
+    worker.on('message', onMessage).on('error', onGone).on('exit', onGone);
     worker.unref();
     spares.push(s);
   }
+  return Promise.all(settled).then(() => undefined);
 }
 
-/** A started worker if one is waiting and alive, else a new one; referenced (it keeps the process alive). */
-export function takeWorker(): Worker {
+/**
+ * A started worker if one is waiting and alive, else a new one; referenced (it keeps the process alive). The caller
+ * adds its listeners at once (in the same task), so no message after `ready` is missed.
+ */
+export function takeWorker(): TakenWorker {
   for (let s = spares.shift(); s !== undefined; s = spares.shift()) {
     if (s.dead) continue;
-    s.worker.removeAllListeners();
+    s.off();
     s.worker.ref();
-    return s.worker;
+    return { worker: s.worker, ready: s.ready };
   }
-  return new Worker(workerUrl());
+  return { worker: new Worker(workerUrl()), ready: false };
 }
 
 /** Start the workers `workersToPrewarm` asks for (the CLI, before it loads anything else). */
 export function prewarmFor(args: readonly string[]): void {
-  prewarm(workersToPrewarm(args));
+  void prewarm(workersToPrewarm(args));
 }
 
 /**

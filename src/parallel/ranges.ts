@@ -3,7 +3,8 @@
  * another thread can take (work stealing), and the worker-mode run over one range that both worker threads and the
  * main thread (for a tail it took) use.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Session } from '../analyze.js';
 import type { Isa } from '../model/events.js';
 import { linesInto } from '../parse/index.js';
@@ -13,28 +14,33 @@ import { TextParser } from '../parse/text-parser.js';
 import { TimestampParser } from '../parse/timestamps.js';
 import type { RangeJob, RangeResult } from './types.js';
 
-/** The first line start at or after `p` and before `end` (the byte after the next newline), or -1. */
-async function lineStartIn(fh: FileHandle, p: number, end: number): Promise<number> {
-  const buf = Buffer.allocUnsafe(64 << 10);
-  let pos = Math.max(0, p - 1);
-  while (pos < end) {
-    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos), pos);
-    if (bytesRead === 0) return -1;
-    const i = buf.subarray(0, bytesRead).indexOf(10);
-    if (i >= 0) return pos + i + 1 < end ? pos + i + 1 : -1;
-    pos += bytesRead;
+/**
+ * The first line start at or after `p` in the file and before `end` (the byte after the next newline), or -1. A
+ * synchronous read (64 KiB at a time; a split point is found in the first one unless a line is that long): a split
+ * is decided between two chunks of the thread that reads the range, and a worker waits for it.
+ */
+export function nextLineStart(path: string, p: number, end: number): number {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(64 << 10);
+    let pos = Math.max(0, p - 1);
+    while (pos < end) {
+      const bytesRead = readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
+      if (bytesRead === 0) return -1;
+      const i = buf.subarray(0, bytesRead).indexOf(10);
+      if (i >= 0) return pos + i + 1 < end ? pos + i + 1 : -1;
+      pos += bytesRead;
+    }
+    return -1;
+  } finally {
+    closeSync(fd);
   }
-  return -1;
 }
 
-/** The first line start at or after `p` in the file (-1: none before `size`). */
-export async function nextLineStart(path: string, p: number, size: number): Promise<number> {
-  const fh = await open(path, 'r');
-  try {
-    return await lineStartIn(fh, p, size);
-  } finally {
-    await fh.close();
-  }
+/** A split's terms: the taker gets `taker` (0-1) of the unread bytes, when at least `min` bytes are unread. */
+export interface SplitShare {
+  taker: number;
+  min: number;
 }
 
 /**
@@ -43,15 +49,12 @@ export async function nextLineStart(path: string, p: number, size: number): Prom
  * parsed, so the parser does not wait on the thread pool between chunks. A chunk's memory is reused once `onChunk`
  * has returned: `onChunk` must copy what it keeps (the line splitter copies a carried partial line).
  *
- * Work stealing: `split()` asks the reader to give away the tail of what it has not requested yet (a little less
- * than half, see `answer`). It is answered between two chunks (the reader then ends at a line start `at`, and
- * [at, old end) is the caller's), or with null when less than `minSplit` bytes are left or the reader has finished.
+ * Work stealing: `split()` gives away the tail of what the reader has not requested yet.
  */
 export class RangeReader {
   /** The next byte to request. */
   private pos: number;
   private finished = false;
-  private readonly asks: ((at: number | null) => void)[] = [];
 
   constructor(
     readonly path: string,
@@ -70,9 +73,22 @@ export class RangeReader {
     return this.finished ? 0 : this.end - this.pos;
   }
 
-  split(): Promise<number | null> {
-    if (this.finished) return Promise.resolve(null);
-    return new Promise((resolve) => this.asks.push(resolve));
+  /**
+   * Give away the tail of what has not been requested yet: the reader then ends at the returned line start `at`,
+   * and [at, old end) is the caller's; null when too little is left (or the reader has finished). By default the
+   * taker gets a little less than half, since it starts slower (a new session warms up: see STEAL_MIN_BYTES in
+   * driver.ts): this reader keeps half of what is left plus a quarter of minSplit, the taker the rest (≥ minSplit /
+   * 4), and only while at least minSplit is left. `share` sets other terms (a worker's first range, driver.ts `idle`).
+   * Called between two chunks (reads in flight are below the unrequested part), on the thread that reads the range.
+   */
+  split(share?: SplitShare): number | null {
+    const left = this.remaining;
+    if (left < (share?.min ?? this.minSplit) || left <= 0) return null;
+    const keep = share !== undefined ? left * (1 - share.taker) : (left + this.minSplit / 2) / 2;
+    const p = nextLineStart(this.path, this.pos + Math.floor(keep), this.end);
+    if (p <= this.pos) return null;
+    this.end = p;
+    return p;
   }
 
   async read(onChunk: (b: Buffer) => void): Promise<void> {
@@ -92,32 +108,13 @@ export class RangeReader {
       let pending = next(this.firstChunk);
       while (pending !== null) {
         const { b, short } = await pending;
-        if (this.asks.length > 0 && !short) await this.answer(fh);
         pending = short ? null : next(this.chunkSize);
         if (b.length > 0) onChunk(b);
       }
     } finally {
       this.finished = true;
-      for (const ask of this.asks.splice(0)) ask(null);
       await fh.close();
     }
-  }
-
-  /** Grant the first waiting ask the tail of the unrequested bytes (cut at a line start), the others null. */
-  private async answer(fh: FileHandle): Promise<void> {
-    const asks = this.asks.splice(0);
-    let at: number | null = null;
-    const left = this.end - this.pos;
-    if (left >= this.minSplit) {
-      // The taker starts slower (a new session warms up: see STEAL_MIN_BYTES in driver.ts), so it gets less than
-      // half: this reader keeps half of `left` plus a quarter of minSplit, the taker the rest (≥ minSplit / 4).
-      const p = await lineStartIn(fh, this.pos + Math.floor((left + this.minSplit / 2) / 2), this.end);
-      if (p > this.pos) {
-        at = p;
-        this.end = p;
-      }
-    }
-    asks.forEach((ask, i) => ask(i === 0 ? at : null));
   }
 }
 

@@ -9,6 +9,7 @@ import type { LineCounts } from '../parse/text-parser.js';
 import type { TimestampState } from '../parse/timestamps.js';
 import type { HeadItem, PairCounts, ThreadEnd } from '../pair/round-trips.js';
 import type { SummarizerState } from '../stats/summarize.js';
+import type { SplitShare } from './ranges.js';
 import type { TimelineState } from '../stats/timeline.js';
 
 /** What a worker needs to read its range exactly as the single pass would. */
@@ -73,10 +74,12 @@ export interface RangeResult {
 
 export type ToWorker =
   | { type: 'job'; job: RangeJob }
-  /** Give away the tail of the unread part of range `id` (answered by a `split` message). */
-  | { type: 'split'; id: number };
+  /** Give away the tail of the unread part of range `id` (answered by a `split` message); `share`: how much. */
+  | { type: 'split'; id: number; share?: SplitShare };
 
 export type FromWorker =
+  /** Posted once, when the worker has loaded the pipeline and waits for work. */
+  | { type: 'ready' }
   | { type: 'progress'; id: number; bytes: number }
   | { type: 'result'; id: number; result: RangeResult }
   /** The range now ends at `at`, and [at, its old end) is the main thread's to hand out; null: nothing given. */

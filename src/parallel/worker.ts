@@ -38,7 +38,9 @@ if (port !== null) {
     if (m.type === 'job') void run(m.job);
     else if (current !== null && current.id === m.id) {
       const { id, reader } = current;
-      void reader.split().then((at) => post({ type: 'split', id, at }));
+      post({ type: 'split', id, at: reader.split(m.share) });
     } else post({ type: 'split', id: m.id, at: null });
   });
+  // The pipeline's modules have loaded (this module's imports): the driver hands out the first ranges only now.
+  post({ type: 'ready' });
 }

@@ -16,6 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeFiles, type AnalysisRun, type AnalyzeOptions } from '../../src/analyze.js';
 import { mulberry32 } from '../../src/costmodel/bootstrap.js';
+import { prewarm } from '../../src/parallel/pool.js';
 import { fixture, HAS_SHARED_LARGE, ROOT, sharedLarge } from '../helpers.js';
 
 const HAS_WORKER_BUILD = existsSync(join(ROOT, 'dist', 'parallel', 'worker.js'));
@@ -83,6 +84,20 @@ describe.skipIf(!HAS_WORKER_BUILD)('parallel path = single pass', () => {
     const fixed = sets.reduce((t, s) => t + new Set(s).size + 1, 0);
     expect(ranges).toBeGreaterThan(fixed);
     expect(stitched).toBeGreaterThan(ranges / 2);
+  });
+
+  it.each(['trace-cmd', 'ftrace'])('no fixed split (as the CLI runs): a ready worker takes its share of range 0, %s, same result', async (format) => {
+    // Without `splitAt` range 0 is the whole file; a worker that is ready when the format is decided (here: started
+    // and loaded before the run) gets half of what the main thread has not read yet, and work stealing follows.
+    const path = generated(format, 30000, 12);
+    const want = json(await analyzeFiles([path], { timeline: true, threads: 1 }));
+    for (const chunkSize of [16 << 10, 1 << 20]) {
+      await prewarm(1);
+      const par = await analyzeFiles([path], { timeline: true, threads: 2, parallelMinBytes: 0, stealMinBytes: 64 << 10, chunkSize });
+      expect(par.parallel!.ranges, `chunk ${chunkSize}`).toBeGreaterThanOrEqual(2);
+      expect(par.parallel!.stitched, `chunk ${chunkSize}`).toBeGreaterThanOrEqual(1);
+      expect(json(par)).toBe(want);
+    }
   });
 
   it('hostile trace: lost markers, reasons without ISA, dropped entries, comments, interrupts of every kind', async () => {
