@@ -68,7 +68,7 @@ export const STEAL_MIN_BYTES = 64 << 20;
 export interface ParallelPlan {
   path: string;
   /**
-   * Range starts (0 first) and the file size last. [0, size] unless `splitAt` fixed the ranges: range 0 is then the
+   * Range starts (0 first) and the file size last, when `splitAt` fixed the ranges. Else [0, size]: range 0 is the
    * whole file, and each worker takes its first range from it when it is ready (see the header, step 2).
    */
   bounds: number[];
@@ -237,10 +237,13 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
     dbg?.(`range ${victim.id} split at ${at}: range ${r.id} [${at}, ${oldEnd})`);
     return r;
   };
-  /** A split of the range with most left, if it is read on this thread: decided at once. */
+  /** A split of `victim`, read on this thread (`reader`): decided at once. */
+  const splitHere = (victim: Range, reader: RangeReader, share: SplitShare | undefined): Range | null =>
+    carve(victim, victim.end, reader.split(share));
+  /** A split of the range with most left, if it is read on this thread. */
   const stealLocal = (share: SplitShare | undefined): Range | null => {
     const victim = victimOf(share?.min ?? minSplit);
-    return victim !== null && victim.reader !== null ? carve(victim, victim.end, victim.reader.split(share)) : null;
+    return victim !== null && victim.reader !== null ? splitHere(victim, victim.reader, share) : null;
   };
   /**
    * Split the range with most left; the new range (not yet read by anyone), or null when none has enough. `share`:
@@ -253,16 +256,16 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
       for (;;) {
         const victim = victimOf(share?.min ?? minSplit);
         if (victim === null) return null;
-        const oldEnd = victim.end;
-        let at: number | null;
+        let r: Range | null;
         if (victim.reader !== null) {
-          at = victim.reader.split(share);
+          r = splitHere(victim, victim.reader, share);
         } else {
+          const oldEnd = victim.end;
           victim.splitting = true;
-          at = await splitRemote(victim, share);
+          const at = await splitRemote(victim, share);
           victim.splitting = false;
+          r = carve(victim, oldEnd, at);
         }
-        const r = carve(victim, oldEnd, at);
         if (r !== null) return r;
       }
     });

@@ -15,9 +15,9 @@ import { TimestampParser } from '../parse/timestamps.js';
 import type { RangeJob, RangeResult } from './types.js';
 
 /**
- * The first line start at or after `p` in the file and before `end` (the byte after the next newline), or -1. A
- * synchronous read (64 KiB at a time; a split point is found in the first one unless a line is that long): a split
- * is decided between two chunks of the thread that reads the range, and a worker waits for it.
+ * The first line start at or after `p` in the file and before `end` (the byte after the next newline), or -1. Read
+ * synchronously, 64 KiB at a time (the first read finds it unless a line is that long): a split is decided at once,
+ * in the task that asked for it, while the thread that takes the range waits.
  */
 export function nextLineStart(path: string, p: number, end: number): number {
   const fd = openSync(path, 'r');
@@ -79,7 +79,7 @@ export class RangeReader {
    * taker gets a little less than half, since it starts slower (a new session warms up: see STEAL_MIN_BYTES in
    * driver.ts): this reader keeps half of what is left plus a quarter of minSplit, the taker the rest (≥ minSplit /
    * 4), and only while at least minSplit is left. `share` sets other terms (a worker's first range, driver.ts `idle`).
-   * Called between two chunks (reads in flight are below the unrequested part), on the thread that reads the range.
+   * Called on the thread that reads the range, at any time: reads already requested lie below the part given away.
    */
   split(share?: SplitShare): number | null {
     const left = this.remaining;
