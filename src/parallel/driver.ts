@@ -352,12 +352,15 @@ export async function parseParallel(plan: ParallelPlan, name: string, s: Session
 
   let stitched = 0;
   try {
-    await first.reader.read((b) => {
-      splitter.push(b);
-      mainBytes += b.length;
-      progress();
-      if (!started && ready()) start();
-    });
+    await first.reader.read(
+      (b) => {
+        splitter.push(b);
+        mainBytes += b.length;
+        progress();
+        if (!started && ready()) start();
+      },
+      (size) => splitter.areas(size),
+    );
     first.done = true;
     parser.onDecided = null;
     if (!started && ready()) start();

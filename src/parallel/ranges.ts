@@ -91,11 +91,13 @@ export class RangeReader {
     return p;
   }
 
-  async read(onChunk: (b: Buffer) => void): Promise<void> {
+  /** `areas`: where the consumer wants chunks read to, when it has such buffers (BufferPair, LineSplitter.areas). */
+  async read(onChunk: (b: Buffer) => void, areas?: (size: number) => [Buffer, Buffer] | null): Promise<void> {
     const fh = await open(this.path, 'r');
     try {
       // `onChunk` is done with a chunk before the read after next reuses its buffer.
-      const pair = new BufferPair(this.chunkSize);
+      const size = this.chunkSize;
+      const pair = new BufferPair(size, areas && (() => areas(size)));
       /** The next chunk, and whether the read was short (the file ended early: it shrank while being read). */
       const next = (size: number): Promise<{ b: Buffer; short: boolean }> | null => {
         const n = Math.min(size, this.end - this.pos);
@@ -141,11 +143,14 @@ export async function runRange(job: RangeJob, reader: RangeReader, onBytes: (rea
   let final = false;
   const splitter = new LineSplitter(linesInto(parser, 0, ts, s.diag, job.fastLane, () => final));
   let read = 0;
-  await reader.read((b) => {
-    splitter.push(b);
-    read += b.length;
-    onBytes(read);
-  });
+  await reader.read(
+    (b) => {
+      splitter.push(b);
+      read += b.length;
+      onBytes(read);
+    },
+    (size) => splitter.areas(size),
+  );
   // A range ends just after a newline, so only one that ends the file can end in an unterminated (final) line.
   final = reader.end === job.fileSize;
   splitter.end();

@@ -197,6 +197,11 @@ export class FastLane {
     this.templates = new Array<TraceEvent | undefined>(sc?.memoSlots ?? 0).fill(undefined);
   }
 
+  /** Two areas of the scanner's memory to read chunks into (block-scanner.ts `areas`); null without a scanner. */
+  areas(size: number): [Buffer, Buffer] | null {
+    return this.scanner?.areas(size) ?? null;
+  }
+
   /** Whether chunk `b` is plain (lines.ts `plainChunk`): checked by the scanner as it copies the chunk in. */
   plain(b: Buffer): boolean {
     const sc = this.scanner;

@@ -80,6 +80,7 @@ export function linesInto(
       if (!parser.fastLaneReady) return s;
       return laneOf().block(buf, s, limit);
     };
+    h.areas = (size) => (parser.fastLaneReady ? laneOf().areas(size) : null);
   }
   return h;
 }

@@ -50,10 +50,22 @@ export async function readHead(path: string, n = 16): Promise<Buffer> {
 export class BufferPair {
   private readonly bufs: (Buffer | null)[] = [null, null];
   private turn = 0;
+  private areaTurn = 0;
 
-  constructor(private readonly size: number) {}
+  /** `areas`: buffers the consumer offers instead (lines.ts `LineSplitter.areas`), asked at every `take`. */
+  constructor(
+    private readonly size: number,
+    private readonly areas?: () => [Buffer, Buffer] | null,
+  ) {}
 
   take(n: number): Buffer {
+    const a = this.areas?.() ?? null;
+    if (a !== null && n <= a[0].length) {
+      // The areas take turns among themselves: the one before the last handed out is the one the consumer is done with.
+      const b = a[this.areaTurn]!;
+      this.areaTurn ^= 1;
+      return b.length === n ? b : b.subarray(0, n);
+    }
     let b = this.bufs[this.turn] ?? null;
     if (b === null || b.length < n) b = this.bufs[this.turn] = Buffer.allocUnsafe(Math.max(n, this.size));
     this.turn ^= 1;

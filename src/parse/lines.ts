@@ -50,6 +50,11 @@ export interface LineHandler {
    */
   plain?(chunk: Buffer): boolean;
   /**
+   * Optional: two buffers of `size` bytes for the reader to read chunks into, in turn, so that the handler finds
+   * them where it reads them (the block lane's scanner memory); null while it has none.
+   */
+  areas?(size: number): [Buffer, Buffer] | null;
+  /**
    * Optional: the lines of a pushed chunk have all been handed out. Readers reuse a chunk's memory once `push`
    * returns, so nothing may keep a reference into it past this call.
    */
@@ -66,6 +71,11 @@ export class LineSplitter {
   lastLineUnterminated = false;
 
   constructor(private readonly handler: LineHandler) {}
+
+  /** The handler's buffers to read chunks into (`LineHandler.areas`), if it has them now. */
+  areas(size: number): [Buffer, Buffer] | null {
+    return this.handler.areas?.(size) ?? null;
+  }
 
   push(chunk: Buffer): void {
     plainChunk.seq++;

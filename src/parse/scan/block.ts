@@ -111,6 +111,11 @@ const MAX_LINE: i32 = 1 << 20;
 let memoBits: i32 = MEMO_MAX_BITS;
 let typedCount: i32 = 0;
 let nameGen: u32 = 0;
+/**
+ * Where the chunk being read starts: CHUNK_OFF, where the JavaScript side copies a chunk, or the start of a chunk a
+ * reader read into this memory itself (`setChunk`). The byte before it is a newline (see CHUNK_OFF).
+ */
+let chunkAt: i32 = CHUNK_OFF;
 /** Outputs of `scan`: where the next unscanned line starts (chunk-relative), and whether `scan` stopped at it. */
 export let stopAt: i32 = 0;
 export let declined: i32 = 0;
@@ -188,9 +193,18 @@ let runEnd: i32 = 0;
 export function init(bits: i32): void {
   memoBits = bits < 0 ? 0 : bits > MEMO_MAX_BITS ? MEMO_MAX_BITS : bits;
   memory.fill(<usize>NAMES_OFF, 0, <usize>(RECS_OFF - NAMES_OFF));
-  store<u8>(<usize>(CHUNK_OFF - 1), <u8>NL);
+  setChunk(CHUNK_OFF);
   typedCount = 0;
   nameGen = 0;
+}
+
+/**
+ * The chunk to read starts at `at` (CHUNK_OFF, or a later area of this memory that a reader filled); the byte before
+ * it, outside any chunk, becomes a newline.
+ */
+export function setChunk(at: i32): void {
+  chunkAt = at;
+  store<u8>(<usize>(at - 1), <u8>NL);
 }
 
 /** The JavaScript side wrote a typed name's length and bytes at TYPED_OFF + k·64; count it. */
@@ -211,12 +225,12 @@ export function addTyped(): void {
 }
 
 /**
- * Whether the `n` bytes copied at CHUNK_OFF are plain (lines.ts `plainChunk`): all ASCII, with no tab, VT, FF or
- * CR. One pass, 16 bytes per step (JavaScript needed five: isAscii and a memchr per byte value).
+ * Whether the `n` bytes of the chunk (at `chunkAt`) are plain (lines.ts `plainChunk`): all ASCII, with no tab, VT,
+ * FF or CR. One pass, 16 bytes per step (JavaScript needed five: isAscii and a memchr per byte value).
  */
 export function plain(n: i32): i32 {
-  let p = CHUNK_OFF;
-  const e = CHUNK_OFF + n;
+  let p = chunkAt;
+  const e = chunkAt + n;
   const nine = i8x16.splat(9);
   const four = i8x16.splat(4);
   const nl = i8x16.splat(<i8>NL);
@@ -334,12 +348,12 @@ function memoSlot(gen: u32, s: i32, e: i32): i32 {
 }
 
 /**
- * Scan the lines of the chunk at CHUNK_OFF from `start` up to `limit` (chunk-relative; `limit` is just past a
+ * Scan the lines of the chunk (at `chunkAt`) from `start` up to `limit` (chunk-relative; `limit` is just past a
  * newline), at most REC_MAX of them. Returns the number of records; `stopAt` is where the next line starts, and
  * `declined` says the scan stopped at a line it does not take. `perf`: the perf script layout.
  */
 export function scan(start: i32, limit: i32, perf: i32): i32 {
-  const base = CHUNK_OFF;
+  const base = chunkAt;
   let s = base + start;
   const lim = base + limit;
   let n: i32 = 0;
