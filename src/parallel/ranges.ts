@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { Session } from '../analyze.js';
 import type { Isa } from '../model/events.js';
 import { linesInto } from '../parse/index.js';
-import { BufferPair } from '../parse/input.js';
+import { BufferPair, type ChunkAreas } from '../parse/input.js';
 import { LineSplitter } from '../parse/lines.js';
 import { TextParser } from '../parse/text-parser.js';
 import { TimestampParser } from '../parse/timestamps.js';
@@ -92,7 +92,7 @@ export class RangeReader {
   }
 
   /** `areas`: where the consumer wants chunks read to, when it has such buffers (BufferPair, LineSplitter.areas). */
-  async read(onChunk: (b: Buffer) => void, areas?: (size: number) => [Buffer, Buffer] | null): Promise<void> {
+  async read(onChunk: (b: Buffer) => void, areas?: ChunkAreas): Promise<void> {
     const fh = await open(this.path, 'r');
     try {
       // `onChunk` is done with a chunk before the read after next reuses its buffer.

@@ -194,7 +194,7 @@ export async function parseInputs(
     const splitter = new LineSplitter(linesInto(parser, fi, ts, diag, opts.fastLane !== false, () => lastWasFinal));
     let first = true;
     try {
-      for await (const chunk of inputChunks(path, chunkSize)) {
+      for await (const chunk of inputChunks(path, chunkSize, (size) => splitter.areas(size))) {
         if (first) {
           first = false;
           if (hasTraceDatMagic(chunk)) {

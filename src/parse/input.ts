@@ -73,23 +73,26 @@ export class BufferPair {
   }
 }
 
+/** Where the consumer wants chunks of `size` bytes read to (lines.ts `LineSplitter.areas`), when it has such buffers. */
+export type ChunkAreas = (size: number) => [Buffer, Buffer] | null;
+
 /** Raw byte chunks of a path or of stdin. */
-function rawChunks(path: string, chunkSize: number, reuse: { ok: boolean }): AsyncIterable<Buffer> {
+function rawChunks(path: string, chunkSize: number, reuse: { ok: boolean }, areas: ChunkAreas | undefined): AsyncIterable<Buffer> {
   if (path === '-') return process.stdin as AsyncIterable<Buffer>;
-  return fileChunks(path, chunkSize, reuse);
+  return fileChunks(path, chunkSize, reuse, areas);
 }
 
 /**
  * A file's bytes in `chunkSize` chunks, read in order (a pipe or FIFO named by path reads the same way), the next
- * read in flight while the consumer handles a chunk. Once `reuse.ok` is set, chunks come from a `BufferPair`: the
- * consumer must be done with a chunk when it asks for the one after it. Gzip input keeps fresh buffers, since the
- * gunzip stream may still hold a chunk it was written.
+ * read in flight while the consumer handles a chunk. Once `reuse.ok` is set, chunks come from a `BufferPair` (the
+ * consumer's `areas` when it has them): the consumer must be done with a chunk when it asks for the one after it.
+ * Gzip input keeps fresh buffers, since the gunzip stream may still hold a chunk it was written.
  */
-async function* fileChunks(path: string, chunkSize: number, reuse: { ok: boolean }): AsyncGenerator<Buffer> {
+async function* fileChunks(path: string, chunkSize: number, reuse: { ok: boolean }, areas: ChunkAreas | undefined): AsyncGenerator<Buffer> {
   const fh = await open(path, 'r');
   let pending: Promise<Buffer> | null = null;
   try {
-    const pair = new BufferPair(chunkSize);
+    const pair = new BufferPair(chunkSize, areas && (() => areas(chunkSize)));
     const next = async (): Promise<Buffer> => {
       const buf = reuse.ok ? pair.take(chunkSize) : Buffer.allocUnsafe(chunkSize);
       const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
@@ -113,9 +116,9 @@ async function* fileChunks(path: string, chunkSize: number, reuse: { ok: boolean
  * Decoded byte chunks: gunzipped when the first bytes are the gzip magic. Errors of the gzip stream (a file cut in
  * half) surface as a thrown `Error` with `code` Z_BUF_ERROR after every decodable byte was yielded.
  */
-export async function* inputChunks(path: string, chunkSize = DEFAULT_CHUNK_SIZE): AsyncGenerator<Buffer> {
+export async function* inputChunks(path: string, chunkSize = DEFAULT_CHUNK_SIZE, areas?: ChunkAreas): AsyncGenerator<Buffer> {
   const reuse = { ok: false };
-  const it = rawChunks(path, chunkSize, reuse)[Symbol.asyncIterator]();
+  const it = rawChunks(path, chunkSize, reuse, areas)[Symbol.asyncIterator]();
   let first: IteratorResult<Buffer>;
   try {
     first = await it.next();
