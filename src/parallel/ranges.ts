@@ -96,8 +96,7 @@ export class RangeReader {
     const fh = await open(this.path, 'r');
     try {
       // `onChunk` is done with a chunk before the read after next reuses its buffer.
-      const size = this.chunkSize;
-      const pair = new BufferPair(size, areas && (() => areas(size)));
+      const pair = new BufferPair(this.chunkSize, areas);
       /** The next chunk, and whether the read was short (the file ended early: it shrank while being read). */
       const next = (size: number): Promise<{ b: Buffer; short: boolean }> | null => {
         const n = Math.min(size, this.end - this.pos);

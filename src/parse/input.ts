@@ -52,14 +52,15 @@ export class BufferPair {
   private turn = 0;
   private areaTurn = 0;
 
-  /** `areas`: buffers the consumer offers instead (lines.ts `LineSplitter.areas`), asked at every `take`. */
+  /** `areas`: buffers of `size` bytes the consumer offers instead (lines.ts `LineSplitter.areas`), asked at every
+   *  `take`. */
   constructor(
     private readonly size: number,
-    private readonly areas?: () => [Buffer, Buffer] | null,
+    private readonly areas?: ChunkAreas,
   ) {}
 
   take(n: number): Buffer {
-    const a = this.areas?.() ?? null;
+    const a = this.areas?.(this.size) ?? null;
     if (a !== null && n <= a[0].length) {
       // The areas take turns among themselves: the one before the last handed out is the one the consumer is done with.
       const b = a[this.areaTurn]!;
@@ -92,7 +93,7 @@ async function* fileChunks(path: string, chunkSize: number, reuse: { ok: boolean
   const fh = await open(path, 'r');
   let pending: Promise<Buffer> | null = null;
   try {
-    const pair = new BufferPair(chunkSize, areas && (() => areas(chunkSize)));
+    const pair = new BufferPair(chunkSize, areas);
     const next = async (): Promise<Buffer> => {
       const buf = reuse.ok ? pair.take(chunkSize) : Buffer.allocUnsafe(chunkSize);
       const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
