@@ -4,6 +4,7 @@
  *   (check files), nor csv-parse (CSV model files), nor yargs' help modules (cliui, string-width); each of those
  *   still loads when it is needed (--help, --html, a CSV model).
  * - The yargs built by src/cli/yargs.ts (help modules on first use) gives the same help text as the stock entry.
+ * - The bin, run through its shebang, never makes Node read NODE_EXTRA_CA_CERTS (~70 ms at every start).
  * Loaded modules are observed in a child process: ESM resolutions through a module.register() resolve hook,
  * CommonJS loads through NODE_DEBUG=module. Runs the built dist/ (npm test builds).
  */
@@ -69,6 +70,17 @@ describe('CLI start-up', () => {
     ]) {
       expect(r.files).not.toMatch(lazy);
     }
+  });
+
+  it('the bin run through its shebang drops NODE_EXTRA_CA_CERTS before Node starts (Node reads it at start-up)', () => {
+    // Node warns on stderr when the file it names cannot be read; `node dist/cli/index.js` (no shebang) still does.
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: join(tmpdir(), 'exitlens-no-such-ca.pem') };
+    const viaNode = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8', env });
+    expect(viaNode.stderr).toMatch(/extra certs/i);
+    const viaBin = spawnSync(CLI, ['--version'], { encoding: 'utf8', env });
+    expect(viaBin.status).toBe(0);
+    expect(viaBin.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(viaBin.stderr).toBe('');
   });
 
   it('the lazily loaded modules still load when needed: --help, --html, a CSV model, check', () => {
