@@ -308,6 +308,13 @@ export class Session {
       this.sawExitOrEntry = true;
       return true;
     },
+    // Nor does any other event whose payload the fast lane memoized: its trip keeps the memoized event (see
+    // RoundTripPairer.pushChildAt), and the access grouper must be done with (its groups keep their events).
+    childAt: (body, kind, tid, cpu, ts, comm, file, line) => {
+      if (this.opts.onUnit !== undefined || !this.sawExitOrEntry || !this.pairer.pushChildAt(body, kind, tid, cpu, ts, comm, file, line)) return false;
+      if (kind === 'userspace_exit') this.userspaceExits++;
+      return true;
+    },
     // An entry needs no object when nobody sees the trips: see RoundTripPairer.pushEntryAt.
     entryAt: (tid, cpu, ts, comm, vcpu, file, line) => {
       if (this.opts.onUnit !== undefined || !this.pairer.pushEntryAt(tid, cpu, ts, comm, vcpu, file, line)) return false;

@@ -55,8 +55,10 @@ export interface RoundTrip {
 /**
  * What the pairer hands on: a round trip whose exit and entry events may not have been made (`pushExitAt`,
  * `pushEntryAt`, when nobody outside the pipeline sees the trips). `exit` is then the memoized event of the exit's
- * payload, whose header is another line's: the exit's time is `exitTs`. A trip that reaches
- * `AnalyzeOptions.onUnit` has both events (the fast lane offers neither way while there is an `onUnit`).
+ * payload, whose header is another line's: the exit's time is `exitTs`. Likewise a child may be the memoized event
+ * of its payload (`pushChildAt`): only the kind and the body fields of children are read. A trip that reaches
+ * `AnalyzeOptions.onUnit` has its own events throughout (the fast lane offers none of these ways while there is an
+ * `onUnit`).
  */
 export type PairedTrip = Omit<RoundTrip, 'entry' | 'exit'> & { exit: ExitBody; exitTs: number; exitEvent: KvmExit | null; entry: KvmEntry | null };
 
@@ -264,7 +266,22 @@ export class RoundTripPairer {
     const t = this.find(tid, '', e);
     // An unknown thread: nothing to pair in the main thread, the range's head in a worker (as `push` does).
     if (t === undefined) this.push(e);
-    else this.childOf(t, e, kind, cpu, ts, comm);
+    else this.childOf(t, e, kind, cpu, ts, comm, -1, 0);
+  }
+
+  /**
+   * `pushChild` without an event of its own (the fast lane, when nobody outside the pipeline reads the trips): an
+   * event of kind `kind` of known thread `tid` at `ts` on `cpu` (task `comm`), at line `line` of file `file`, whose
+   * payload decoded to `body` (the memoized event of that payload, whose header is another line's). Its trip keeps
+   * `body` among its children: classification reads only the kind and the body fields of children. False when the
+   * thread is not known (the caller then makes the event and calls `pushChild`: a worker's head keeps it).
+   */
+  pushChildAt(body: TraceEvent, kind: TraceEvent['kind'], tid: number, cpu: number, ts: number, comm: string, file: number, line: number): boolean {
+    if (tid < 0) return false;
+    const t = this.find(tid, '', null);
+    if (t === undefined) return false;
+    this.childOf(t, body, kind, cpu, ts, comm, file, line);
+    return true;
   }
 
   /**
@@ -634,16 +651,20 @@ export class RoundTripPairer {
 
   private child(e: TraceEvent): void {
     const t = this.lookup(e);
-    if (t !== undefined) this.childOf(t, e, e.kind, e.cpu, e.ts, e.comm);
+    if (t !== undefined) this.childOf(t, e, e.kind, e.cpu, e.ts, e.comm, -1, 0);
   }
 
-  /** Event `e` (kind `kind`, header cpu/ts/comm) of thread `t`: a child of its open round trip, or a stray access. */
-  private childOf(t: ThreadState, e: TraceEvent, kind: TraceEvent['kind'], cpu: number, ts: number, comm: string): void {
-    if (this.touch(t, cpu, ts, comm)) this.diag.add('time_backwards', e.source);
+  /**
+   * Event `e` (kind `kind`, header cpu/ts/comm) of thread `t`: a child of its open round trip, or a stray access.
+   * Diagnostics point at line `line` of file `file`, or at `e.source` when `file` is -1 (`e` is then the line's own
+   * event; otherwise a memoized one, see `pushChildAt`).
+   */
+  private childOf(t: ThreadState, e: TraceEvent, kind: TraceEvent['kind'], cpu: number, ts: number, comm: string, file: number, line: number): void {
+    if (this.touch(t, cpu, ts, comm)) this.diag.add('time_backwards', file < 0 ? e.source : { file, line });
     if (t.open === null) {
       if (t.paired && isAccess(kind)) {
         this.counts.strayAccesses++;
-        this.diag.add('stray_access', e.source);
+        this.diag.add('stray_access', file < 0 ? e.source : { file, line });
       }
       return;
     }

@@ -94,4 +94,11 @@ export interface KnownEventSink {
    * lane offers the entries whose payload it recognised from its memo (the vcpu is the memoized event's).
    */
   entryAt?(tid: number, cpu: number, ts: number, comm: string, vcpu: number, file: number, line: number): boolean;
+  /**
+   * Optional: any other KVM event of kind `kind` (line `line` of file `file`; header `tid`, `cpu`, `ts`, `comm`)
+   * handed over without an event object of its own, when the sink can take it so: `body` is the memoized event of its
+   * payload, whose header is another line's (only its kind and body fields are this line's). False means it cannot
+   * (the fast lane then makes the event and calls `child`).
+   */
+  childAt?(body: TraceEvent, kind: TraceEvent['kind'], tid: number, cpu: number, ts: number, comm: string, file: number, line: number): boolean;
 }

@@ -273,6 +273,84 @@ describe('kvm_exit and kvm_entry lines without events', () => {
   });
 });
 
+/**
+ * The evidence lines of a trip (kvm_pio, kvm_mmio, kvm_userspace_exit, …) whose payload the memo knows reach the
+ * pairer as the memoized event (RoundTripPairer.pushChildAt): their trips must classify as with their own events,
+ * and what the line itself decides — a stray access between trips, time going backwards, the cap on children, a
+ * userspace exit's time — must point at the line.
+ */
+describe('evidence lines without events of their own', () => {
+  const text = (copies: number): string => {
+    const out: string[] = [];
+    let t = 0;
+    const io = 'reason IO_INSTRUCTION rip 0x1015b info 200000 0';
+    const ept = 'reason EPT_VIOLATION rip 0xffffffff81c4a3b4 info 181 0';
+    const entry = 'vcpu 0 rip 0x1015d';
+    for (let c = 0; c < copies; c++) {
+      const late = c >= copies / 2;
+      for (const tid of [6001, 6002]) {
+        out.push(vcpuLine(tid, ++t, 'kvm_exit', c % 3 === 0 ? ept : io));
+        if (c % 3 === 0) {
+          out.push(vcpuLine(tid, ++t, 'kvm_page_fault', 'address fee000b0 error_code 182'));
+          out.push(vcpuLine(tid, ++t, 'kvm_mmio', c % 2 === 0 ? 'mmio write len 4 gpa 0xfee000b0 val 0x0' : 'mmio read len 4 gpa 0xfebf1000 val 0x1'));
+        } else {
+          // Over the cap: the access that would class the trip comes past MAX_CHILDREN and is not kept, as in the
+          // text path.
+          if (late && c % 7 === 2) for (let k = 0; k < MAX_CHILDREN; k++) out.push(vcpuLine(tid, ++t, 'kvm_msr', 'msr_write 6e0 = 0x2aa2a8403b1c'));
+          out.push(vcpuLine(tid, ++t, 'kvm_pio', c % 2 === 0 ? 'pio_write at 0x20 size 1 count 1 val 0xcd' : 'pio_read at 0x5658 size 4 count 1 val 0x4'));
+          // Time going backwards on an evidence line.
+          if (late && c % 5 === 1) out.push(vcpuLine(tid, t - 2, 'kvm_pio', 'pio_write at 0x20 size 1 count 1 val 0xcd'));
+          if (c % 2 === 0) out.push(vcpuLine(tid, ++t, 'kvm_userspace_exit', 'reason KVM_EXIT_IO (2)'));
+        }
+        out.push(vcpuLine(tid, ++t, 'kvm_entry', entry));
+        // A stray access: no trip open on a thread that has round trips.
+        if (late && c % 4 === 3) out.push(vcpuLine(tid, ++t, 'kvm_pio', 'pio_read at 0x5658 size 4 count 1 val 0x4'));
+      }
+      // A thread first seen through an evidence line the memo knows: pushChildAt says no, the event is made.
+      if (c === copies - 3) out.push(vcpuLine(6103, ++t, 'kvm_pio', 'pio_write at 0x20 size 1 count 1 val 0xcd'), vcpuLine(6103, ++t, 'kvm_exit', io), vcpuLine(6103, ++t, 'kvm_entry', entry));
+    }
+    return `${out.join('\n')}\n`;
+  };
+
+  it('the same analysis as the text path (classes, devices, stray accesses, time going backwards, the cap)', () => {
+    const at = vi.spyOn(RoundTripPairer.prototype, 'pushChildAt');
+    const t = text(200);
+    const slow = analyzeText(t, { fastLane: false }).analysis;
+    for (const chunkSize of [undefined, 4096]) expect(analyzeText(t, { chunkSize }).analysis, `chunk ${chunkSize}`).toEqual(slow);
+    const results = at.mock.results.map((r) => r.value as boolean);
+    expect(results.filter(Boolean).length).toBeGreaterThan(200 * 2);
+    expect(results.filter((r) => !r).length).toBeGreaterThan(0);
+    const codes = new Map(slow.input.diagnostics.byCode.map((d) => [d.code, d.count]));
+    expect(codes.get('stray_access')).toBeGreaterThan(20);
+    expect(codes.get('time_backwards')).toBeGreaterThan(10);
+    expect(slow.roundTrips.strayAccesses).toBeGreaterThan(20);
+    // The classes the evidence decides, and the devices it names.
+    const classes = slow.mechanisms.map((m) => m.mechanism);
+    expect(classes).toEqual(expect.arrayContaining(['pio-vmm', 'pio-kernel', 'mmio-kernel']));
+    // The trips over the cap lost their access: IO_INSTRUCTION trips classed without port I/O evidence.
+    expect(slow.mechanisms.some((m) => Object.keys(m.evidence).some((e) => e.startsWith('IO_INSTRUCTION') && !e.includes('kvm_pio')))).toBe(true);
+    expect(slow.devices.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a caller that sees the trips gets each child as its own event', () => {
+    const at = vi.spyOn(RoundTripPairer.prototype, 'pushChildAt');
+    let children = 0;
+    analyzeText(text(200), {
+      onUnit: (_u, src) => {
+        if (!('entry' in src)) return;
+        for (const c of src.children) {
+          children++;
+          expect(c.tid).toBe(src.exit.tid);
+          expect(c.source.line).toBeGreaterThan(src.exit.source.line);
+          expect(c.source.line).toBeLessThan(src.entry.source.line);
+        }
+      },
+    });
+    expect(at).not.toHaveBeenCalled();
+    expect(children).toBeGreaterThan(600);
+  });
+});
+
 describe('scanner tables: payload memo, comms, names', () => {
   /** kvm_exit/kvm_entry/kvm_pio/... lines of many payloads, repeated, from threads whose tids share comm slots. */
   const PAYLOADS: [string, string][] = [
