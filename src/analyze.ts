@@ -208,7 +208,13 @@ export class Session {
    * into the file. Replays its head on this pairer, adopts its threads, merges its rows.
    */
   absorb(r: RangeResult, lineOffset: number): void {
+    // An object may arrive in several places: a memoized event the fast lane made for a line of the range's head
+    // is what later trips of the range keep as their children (RoundTripPairer.pushChildAt), and the structured
+    // clone keeps it one object. Each is shifted once.
+    const shifted = new Set<TraceEvent>();
     const shift = (e: TraceEvent): void => {
+      if (shifted.has(e)) return;
+      shifted.add(e);
       e.source = { file: e.source.file, line: e.source.line + lineOffset };
     };
     for (const h of r.head) shift(h.ev);

@@ -172,6 +172,41 @@ describe.skipIf(!HAS_WORKER_BUILD)('parallel path = single pass', () => {
     await expectIdentical(path, 13);
   });
 
+  it('an evidence line in a range head is the memoized event its range later keeps in a trip: stitched once', async () => {
+    // The worker makes the event of a range's first kvm_pio of thread 7002 (a thread it does not know yet: the
+    // range's head) and memoizes it; later lines with that payload reach its pairer as that very object
+    // (pushChildAt), and the range ends inside a trip that keeps it. Both arrive as one object on the main thread,
+    // whose line numbers must be shifted once: the head's stray access must point at its own line.
+    const line = (tid: number, us: number, name: string, payload: string) =>
+      ` CPU ${tid % 10}/KVM-${tid}  [00${tid % 4}]  100.${String(us).padStart(6, '0')}: ${name}: ${payload}`;
+    const io = 'reason IO_INSTRUCTION rip 0x1015b info 200000 0';
+    const pio = 'pio_read at 0x71 size 1 count 1 val 0x3';
+    const out: string[] = [];
+    let us = 0;
+    const trip = (tid: number, child: string) => {
+      out.push(line(tid, ++us, 'kvm_exit', io), line(tid, ++us, 'kvm_pio', child), line(tid, ++us, 'kvm_entry', 'vcpu 0 rip 0x1015d'));
+    };
+    for (let k = 0; k < 300; k++) for (const tid of [7001, 7002]) trip(tid, 'pio_write at 0x20 size 1 count 1 val 0xcd');
+    const at: number[] = [];
+    const bytes = () => out.reduce((n, l) => n + l.length + 1, 0);
+    at.push(bytes());
+    // Range 1: a stray access of 7002 first (no trip open), then trips with the same payload; it ends inside one.
+    out.push(line(7002, ++us, 'kvm_pio', pio));
+    for (let k = 0; k < 50; k++) for (const tid of [7001, 7002]) trip(tid, pio);
+    out.push(line(7002, ++us, 'kvm_exit', io), line(7002, ++us, 'kvm_pio', pio));
+    at.push(bytes());
+    out.push(line(7002, ++us, 'kvm_entry', 'vcpu 0 rip 0x1015d'));
+    for (let k = 0; k < 50; k++) for (const tid of [7001, 7002]) trip(tid, pio);
+    const path = join(dir, 'memoized-head.txt');
+    writeFileSync(path, `${out.join('\n')}\n`);
+    const single = await analyzeFiles([path], { timeline: true, threads: 1 });
+    const stray = single.analysis.input.diagnostics.byCode.find((d) => d.code === 'stray_access');
+    expect(stray?.samples[0]?.line).toBe(300 * 2 * 3 + 1);
+    const par = await analyzeFiles([path], { timeline: true, splitAt: at, stealMinBytes: Infinity });
+    expect(par.parallel).toEqual({ ranges: 3, stitched: 2 });
+    expect(json(par)).toBe(json(single));
+  });
+
   it('real lab capture (access mode, no kvm_exit): the same result, read by the main thread', async () => {
     const path = join(dir, 'lab.txt');
     writeFileSync(path, gunzipSync(readFileSync(fixture('lab', 'tracefs-user-kvm-pvm.txt.gz'))));
