@@ -7,7 +7,7 @@ import { ANALYSIS_SCHEMA, type Analysis, type RoundTripCounts } from './model/an
 import { Diagnostics } from './model/diagnostics.js';
 import { NO_TS, type ExitBody, type Isa, type KvmEntry, type KvmExit, type TraceEvent } from './model/events.js';
 import { UsageError } from './model/errors.js';
-import { classifyAccess, classifyRoundTrip, type Classification } from './classify/classify.js';
+import { classifyAccess, classifyRoundTrip, REASON_CACHE_SLOTS, reasonSlot, type Classification } from './classify/classify.js';
 import { AccessGrouper, type AccessGroup } from './pair/accesses.js';
 import { RoundTripPairer, type PairedTrip, type RoundTrip, type ThreadInfo } from './pair/round-trips.js';
 import { linesInto, parseInputs, type ParseRunOptions, type ParseSummary } from './parse/index.js';
@@ -73,8 +73,7 @@ type RawReason = NonNullable<ClassifiedUnit['rawReason']>;
 /** Shared, frozen exit-reason keys by printed reason (a handful of reasons repeat millions of times). */
 const rawReasonMemo = new Map<string, RawReason[]>();
 const RAW_REASON_MEMO_MAX = 4096;
-const RAW_REASON_CACHE_SLOTS = 64;
-const rawReasonCache: (RawReason | undefined)[] = new Array<RawReason | undefined>(RAW_REASON_CACHE_SLOTS);
+const rawReasonCache: (RawReason | undefined)[] = new Array<RawReason | undefined>(REASON_CACHE_SLOTS);
 
 /** The exit reason as the summary keys it; arm64 rows are named by the exception class (IRQ exits by type). */
 function rawReasonOf(x: ExitBody): RawReason {
@@ -83,7 +82,7 @@ function rawReasonOf(x: ExitBody): RawReason {
   const code = x.exitCode;
   const arm64Type = x.arm64?.type ?? '';
   // A direct-mapped cache in front of the memo (keys are shared, frozen objects; see rawReasonMemo).
-  const cs = (raw.length * 13 + raw.charCodeAt(0) * 3) & (RAW_REASON_CACHE_SLOTS - 1);
+  const cs = reasonSlot(raw);
   const hit = rawReasonCache[cs];
   if (hit !== undefined && hit.raw === raw && hit.isa === isa && hit.code === code && hit.arm64Type === arm64Type) return hit;
   let list = rawReasonMemo.get(raw);

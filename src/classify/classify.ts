@@ -450,10 +450,22 @@ function newEntry(reason: CanonicalReason, arm64Type: string | undefined): Reaso
   };
 }
 
-const ENTRY_CACHE_SLOTS = 64;
-const entryCacheRaw: (string | undefined)[] = new Array<string | undefined>(ENTRY_CACHE_SLOTS);
-const entryCacheIsa = new Int8Array(ENTRY_CACHE_SLOTS).fill(-1);
-const entryCache: (ReasonEntry | undefined)[] = new Array<ReasonEntry | undefined>(ENTRY_CACHE_SLOTS);
+/** Slots of the direct-mapped caches keyed by a printed exit reason (here, and analyze.ts `rawReasonOf`). */
+export const REASON_CACHE_SLOTS = 256;
+
+/**
+ * The cache slot of a printed exit reason: its length and its first, middle and last letters. Hashing the length
+ * and the first letter only (64 slots) put EPT_VIOLATION, EPT_MISCONFIG and EXCEPTION_NMI in one slot, and
+ * MSR_WRITE with EXTERNAL_INTERRUPT: frequent reasons of one VMX trace, which then took the Map lookup at every other
+ * round trip. test/classify checks that the common VMX and SVM reasons each get their own slot.
+ */
+export function reasonSlot(raw: string): number {
+  return (raw.length * 13 + raw.charCodeAt(0) * 3 + raw.charCodeAt(raw.length >> 1) * 5 + raw.charCodeAt(raw.length - 1) * 7) & (REASON_CACHE_SLOTS - 1);
+}
+
+const entryCacheRaw: (string | undefined)[] = new Array<string | undefined>(REASON_CACHE_SLOTS);
+const entryCacheIsa = new Int8Array(REASON_CACHE_SLOTS).fill(-1);
+const entryCache: (ReasonEntry | undefined)[] = new Array<ReasonEntry | undefined>(REASON_CACHE_SLOTS);
 
 /** The memo slots of a printed reason (made on first sight), or null when the memo is full. */
 function slotsOf(raw: string): RawReasonSlots | null {
@@ -502,7 +514,7 @@ function reasonEntryOf(exit: ExitBody, isaHint: Isa): ReasonEntry | null {
   const isa = ISA_INDEX[exit.isa !== 'unknown' ? exit.isa : isaHint];
   const raw = exit.rawReason;
   // A direct-mapped cache in front of the map (a Map lookup by string per round trip showed in a profile).
-  const cs = (raw.length * 13 + raw.charCodeAt(0) * 3 + isa) & (ENTRY_CACHE_SLOTS - 1);
+  const cs = (reasonSlot(raw) + isa) & (REASON_CACHE_SLOTS - 1);
   if (exit.exitCode === null) {
     if (entryCacheRaw[cs] === raw && entryCacheIsa[cs] === isa) return entryCache[cs]!;
     const e = plainEntryOf(exit, isaHint, isa);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../../src/analyze.js';
-import { classifyAccess, classifyRoundTrip, classifyRoundTripUncached, clearClassifyMemo } from '../../src/classify/classify.js';
+import { classifyAccess, classifyRoundTrip, classifyRoundTripUncached, clearClassifyMemo, reasonSlot } from '../../src/classify/classify.js';
 import type { Isa, KvmExit, TraceEvent } from '../../src/model/events.js';
 import { FIXTURES, HAS_SHARED_LARGE, SHARED } from '../helpers.js';
 import { referenceClassifyAccess, referenceClassifyRoundTrip } from './classify-reference.js';
@@ -239,5 +239,13 @@ describe('memoized classification on random exits and evidence', () => {
     const got = classifyRoundTrip(io, [u], 'vmx');
     expect(got).toEqual(referenceClassifyRoundTrip(io, [u], 'vmx'));
     expect(got).toMatchObject({ cls: 'pio-vmm', evidence: 'IO_INSTRUCTION+KVM_EXIT_IO', device: { space: 'pio', address: 0x5658, size: 4, write: false } });
+  });
+});
+
+describe('reason cache slots', () => {
+  it('the common exit reasons of one ISA each get their own slot (a shared slot costs a Map lookup per round trip)', () => {
+    const vmx = ['EPT_VIOLATION', 'EPT_MISCONFIG', 'EXCEPTION_NMI', 'IO_INSTRUCTION', 'MSR_READ', 'MSR_WRITE', 'HLT', 'EXTERNAL_INTERRUPT', 'APIC_WRITE', 'APIC_ACCESS', 'PREEMPTION_TIMER', 'VMCALL', 'CPUID', 'PAUSE_INSTRUCTION', 'EOI_INDUCED', 'XSETBV', 'TPR_BELOW_THRESHOLD', 'CR_ACCESS', 'NMI_WINDOW', 'INVLPG', 'WBINVD'];
+    const svm = ['npf', 'io', 'msr', 'hlt', 'intr', 'vintr', 'cpuid', 'vmmcall', 'pause', 'nmi', 'avic_incomplete_ipi', 'avic_unaccelerated_access', 'write_cr8', 'read_cr0', 'excp_db', 'shutdown', 'iret', 'rdtsc', 'xsetbv', 'smi'];
+    for (const names of [vmx, svm]) expect(new Set(names.map(reasonSlot)).size, names.join(' ')).toBe(names.length);
   });
 });

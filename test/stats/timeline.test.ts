@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../../src/analyze.js';
 import type { Analysis, Timeline } from '../../src/model/analysis.js';
 import type { ThreadInfo } from '../../src/pair/round-trips.js';
-import { TIMELINE_BINS, TimelineCollector } from '../../src/stats/timeline.js';
+import { ALL_CLASSES } from '../../src/model/classes.js';
+import { classSlot, TIMELINE_BINS, TimelineCollector } from '../../src/stats/timeline.js';
 import { fixture, HAS_SHARED_LARGE, sharedLarge } from '../helpers.js';
 
 async function withTimeline(path: string): Promise<{ a: Analysis; t: Timeline }> {
@@ -26,6 +27,10 @@ function expectSameTotals(a: Analysis, t: Timeline): void {
 }
 
 describe('timeline', () => {
+  it('every class has its own slot in the per-round-trip class cache', () => {
+    expect(new Set(ALL_CLASSES.map(classSlot)).size).toBe(ALL_CLASSES.length);
+  });
+
   it('lab capture (access mode): per-class and per-thread totals match the rows; bins stay bounded', async () => {
     const { a, t } = await withTimeline(fixture('lab', 'tracefs-user-kvm-pvm.txt.gz'));
     expectSameTotals(a, t);
