@@ -102,9 +102,6 @@ function rawReasonOf(x: ExitBody): RawReason {
   return r;
 }
 
-/** The reusable unit's thread before its first round trip. */
-const NO_THREAD: ThreadInfo = { key: '', comm: '', tid: -1, vcpu: -1, instance: '' };
-
 /** Votes per ISA in the order vmx, svm, arm64, unknown (posted between threads as plain arrays). */
 const ISAS = ['vmx', 'svm', 'arm64', 'unknown'] as const;
 
@@ -391,8 +388,7 @@ export class Session {
 
   private classifyTrip(rt: PairedTrip): void {
     const c = classifyRoundTrip(rt.exit, rt.children, this.isaHint());
-    const rr = rawReasonOf(rt.exit);
-    const u = this.opts.onUnit === undefined ? this.reuse(rt.thread, c, rt.durNs, rt.kernelNs, rt.vmmNs, rr) : this.unit(rt.thread, c, rt.durNs, rt.kernelNs, rt.vmmNs, rr);
+    const u = this.unit(rt.thread, c, rt.durNs, rt.kernelNs, rt.vmmNs, rawReasonOf(rt.exit));
     this.classified++;
     this.summarizer.add(u);
     this.timeline?.add(rt.exitTs, u.cls, u.thread);
@@ -409,32 +405,6 @@ export class Session {
     const c = classifyAccess(g.children);
     const u = this.unit(g.thread, c, null, null, g.vmmNs, null);
     this.pendingAccess.push({ u, g });
-  }
-
-  /**
-   * The unit of a round trip when nobody outside the session sees it (no `onUnit`): one object, refilled per trip,
-   * since the summarizer and the timeline keep its fields, never the unit (an object fewer per round trip).
-   */
-  private readonly tripUnit: ClassifiedUnit = { thread: NO_THREAD, cls: 'other', evidence: '', device: null, rawReason: null, durNs: null, kernelNs: null, vmmNs: null };
-
-  private reuse(
-    thread: ThreadInfo,
-    c: Classification,
-    durNs: number | null,
-    kernelNs: number | null,
-    vmmNs: number | null,
-    rawReason: ClassifiedUnit['rawReason'],
-  ): ClassifiedUnit {
-    const u = this.tripUnit;
-    u.thread = thread;
-    u.cls = c.cls;
-    u.evidence = c.evidence;
-    u.device = c.device;
-    u.rawReason = rawReason;
-    u.durNs = durNs;
-    u.kernelNs = kernelNs;
-    u.vmmNs = vmmNs;
-    return u;
   }
 
   private unit(
