@@ -129,6 +129,13 @@ describe('block lane ≡ text path on generated number columns', () => {
   });
 });
 
+/** The text path's analysis of `t`, after checking the fast lane gives the same at the default and a 4 KiB chunk. */
+function sameAsTextPath(t: string) {
+  const slow = analyzeText(t, { fastLane: false }).analysis;
+  for (const chunkSize of [undefined, 4096]) expect(analyzeText(t, { chunkSize }).analysis, `chunk ${chunkSize}`).toEqual(slow);
+  return slow;
+}
+
 /** A trace-cmd report line of vCPU thread `tid` (comm `CPU n/KVM`, host CPU tid mod 4) at 100 s + `t` µs. */
 const vcpuLine = (tid: number, t: number, name: string, payload: string) =>
   ` CPU ${tid % 10}/KVM-${tid}  [00${tid % 4}]  100.${String(t).padStart(6, '0')}: ${name}: ${payload}`;
@@ -170,8 +177,7 @@ describe('kvm_other lines without events', () => {
   it('the same analysis as the text path (cap, time going backwards, unknown threads, accesses before any exit)', () => {
     const unkept = vi.spyOn(RoundTripPairer.prototype, 'pushUnkept');
     const t = text(30);
-    const slow = analyzeText(t, { fastLane: false }).analysis;
-    for (const chunkSize of [undefined, 4096]) expect(analyzeText(t, { chunkSize }).analysis, `chunk ${chunkSize}`).toEqual(slow);
+    const slow = sameAsTextPath(t);
     // The lines did go the event-less way (and the unknown thread's did not).
     const results = unkept.mock.results.map((r) => r.value as boolean);
     expect(results.filter(Boolean).length).toBeGreaterThan((30 * 2 * MAX_CHILDREN) / 3);
@@ -232,8 +238,7 @@ describe('kvm_exit and kvm_entry lines without events', () => {
     const exitAt = vi.spyOn(RoundTripPairer.prototype, 'pushExitAt');
     // 200 copies: the first 400 lines (the sniff window) take the text path.
     const t = text(200);
-    const slow = analyzeText(t, { fastLane: false }).analysis;
-    for (const chunkSize of [undefined, 4096]) expect(analyzeText(t, { chunkSize }).analysis, `chunk ${chunkSize}`).toEqual(slow);
+    const slow = sameAsTextPath(t);
     // The entries did go the event-less way (and the new thread's first one did not).
     const results = at.mock.results.map((r) => r.value as boolean);
     expect(results.filter(Boolean).length).toBeGreaterThan(200 * 3 * 0.6);
@@ -315,8 +320,7 @@ describe('evidence lines without events of their own', () => {
   it('the same analysis as the text path (classes, devices, stray accesses, time going backwards, the cap)', () => {
     const at = vi.spyOn(RoundTripPairer.prototype, 'pushChildAt');
     const t = text(200);
-    const slow = analyzeText(t, { fastLane: false }).analysis;
-    for (const chunkSize of [undefined, 4096]) expect(analyzeText(t, { chunkSize }).analysis, `chunk ${chunkSize}`).toEqual(slow);
+    const slow = sameAsTextPath(t);
     const results = at.mock.results.map((r) => r.value as boolean);
     expect(results.filter(Boolean).length).toBeGreaterThan(200 * 2);
     expect(results.filter((r) => !r).length).toBeGreaterThan(0);
