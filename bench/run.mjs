@@ -24,7 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(ROOT, 'dist', 'cli', 'index.js');
+const CLI = join(ROOT, 'dist', 'bin', 'exitlens.js');
 
 function args() {
   const a = { lines: 10_000_000, reps: 3, formats: 'trace-cmd,ftrace,perf-script', big: 4, out: join(ROOT, 'BENCHMARKS.md'), keep: false };

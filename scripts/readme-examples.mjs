@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(ROOT, 'dist', 'cli', 'index.js');
+const CLI = join(ROOT, 'dist', 'bin', 'exitlens.js');
 const LARGE = join(ROOT, '..', 'shared', 'fixtures', 'large');
 
 /** name → [input that must exist, argv, lines to keep (0 = all)] */

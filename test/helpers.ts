@@ -25,7 +25,7 @@ export function mechanismCounts(a: { mechanisms: { mechanism: string; count: num
   return out;
 }
 
-export const CLI = join(ROOT, 'dist', 'cli', 'index.js');
+export const CLI = join(ROOT, 'dist', 'bin', 'exitlens.js');
 
 export function cli(args: string[], input?: string | Buffer) {
   const r = spawnSync(process.execPath, [CLI, ...args], {

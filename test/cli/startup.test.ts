@@ -6,13 +6,14 @@
  * - The yargs built by src/cli/yargs.ts (help modules on first use) gives the same help text as the stock entry.
  * - The bin, run through its shebang, never makes Node read NODE_EXTRA_CA_CERTS (~70 ms at every start).
  * Loaded modules are observed in a child process: ESM resolutions through a module.register() resolve hook,
- * CommonJS loads through NODE_DEBUG=module. Runs the built dist/ (npm test builds).
+ * CommonJS loads through NODE_DEBUG=module; a file of the bundled bin counts as the dist/ modules it holds (its
+ * metafile). Runs the built bin (npm test builds).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CLI, cli, fixture, ROOT } from '../helpers.js';
 
@@ -37,9 +38,17 @@ function loadedBy(args: string[]) {
     cwd: dir,
   });
   const cjs = [...r.stderr.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((m) => m[1] ?? '');
-  const files = [...readFileSync(log, 'utf8').split('\n').filter(Boolean), ...cjs].join('\n');
+  const esm = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  // The bin is bundled (scripts/bundle.mjs): a loaded file of dist/bin/ stands for the modules esbuild put in it.
+  const bundled = esm.flatMap((u) => Object.keys(bundle.outputs[relative(ROOT, u.startsWith('file:') ? fileURLToPath(u) : u)]?.inputs ?? {}));
+  const files = [...esm, ...bundled, ...cjs].join('\n');
   return { code: r.status, stdout: r.stdout, files, dir };
 }
+
+/** esbuild's metafile of the bundled bin: which dist/ modules each file of dist/bin/ holds. */
+const bundle = JSON.parse(readFileSync(join(ROOT, 'dist', 'bin', 'meta.json'), 'utf8')) as {
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+};
 
 describe('CLI start-up', () => {
   it('--version alone answers without loading yargs or any command, like yargs would', () => {
