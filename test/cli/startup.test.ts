@@ -1,8 +1,8 @@
 /**
  * CLI start-up (issue #5): which modules a run loads, and that the lazily-loaded pieces behave as before.
  * - `--version` alone answers without yargs; `analyze` of a text trace loads neither the HTML report, nor Ajv/yaml
- *   (check files), nor csv-parse (CSV model files), nor yargs' help modules (cliui, string-width); each of those
- *   still loads when it is needed (--help, --html, a CSV model).
+ *   (check files), nor csv-parse (CSV model files), nor yargs' help modules (cliui, string-width), nor node:zlib;
+ *   each of those still loads when it is needed (--help, --html, a CSV model, a .gz trace).
  * - The yargs built by src/cli/yargs.ts (help modules on first use) gives the same help text as the stock entry.
  * - The bin, run through its shebang, never makes Node read NODE_EXTRA_CA_CERTS (~70 ms at every start).
  * Loaded modules are observed in a child process: ESM resolutions through a module.register() resolve hook,
@@ -76,6 +76,7 @@ describe('CLI start-up', () => {
       /node_modules\/csv-parse\//,
       /node_modules\/cliui\//,
       /node_modules\/string-width\//,
+      /^node:zlib$/m,
     ]) {
       expect(r.files).not.toMatch(lazy);
     }
@@ -110,6 +111,10 @@ describe('CLI start-up', () => {
     expect(m.code).toBe(0);
     expect(m.files).toMatch(/node_modules\/csv-parse\//);
     expect(JSON.parse(m.stdout).model.model.name).toBe('t');
+
+    const gz = loadedBy(['analyze', '--quiet', join(ROOT, 'fixtures', 'lab', 'tracefs-user-kvm-pvm.txt.gz')]);
+    expect(gz.code).toBe(0);
+    expect(gz.files).toMatch(/^node:zlib$/m);
 
     const c = loadedBy(['check', join(ROOT, 'fixtures', 'expect', 'public-020-jailhouse-trace-cmd.yaml')]);
     expect(c.code).toBe(0);
