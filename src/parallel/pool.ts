@@ -13,7 +13,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { hasTraceDatMagic, isGzip } from '../parse/input.js';
+import { hasTraceDatMagic, isGzip } from '../parse/magic.js';
 
 /** Below 64 MiB a single thread finishes in about a second; starting workers is not worth it. */
 export const PARALLEL_MIN_BYTES = 64 << 20;

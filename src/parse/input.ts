@@ -5,21 +5,12 @@
 import { open } from 'node:fs/promises';
 import { once } from 'node:events';
 import { InputError } from '../model/errors.js';
+import { isGzip } from './magic.js';
 
 /** 1 MiB chunks: large enough to amortise per-chunk work, small enough to keep memory flat. */
 export const DEFAULT_CHUNK_SIZE = 1 << 20;
 
-export const TRACE_DAT_MAGIC = Buffer.from([0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67]);
-
-export function isGzip(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-}
-
-export function hasTraceDatMagic(head: Uint8Array): boolean {
-  if (head.length < TRACE_DAT_MAGIC.length) return false;
-  for (let i = 0; i < TRACE_DAT_MAGIC.length; i++) if (head[i] !== TRACE_DAT_MAGIC[i]) return false;
-  return true;
-}
+export { hasTraceDatMagic, isGzip, TRACE_DAT_MAGIC } from './magic.js';
 
 /** First bytes of a file (for format detection). */
 export async function readHead(path: string, n = 16): Promise<Buffer> {
