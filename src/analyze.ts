@@ -9,7 +9,7 @@ import { NO_TS, type ExitBody, type Isa, type KvmEntry, type KvmExit, type Trace
 import { UsageError } from './model/errors.js';
 import { classifyAccess, classifyRoundTrip, REASON_CACHE_SLOTS, reasonSlot, type Classification } from './classify/classify.js';
 import { AccessGrouper, type AccessGroup } from './pair/accesses.js';
-import { RoundTripPairer, type PairedTrip, type RoundTrip, type ThreadInfo } from './pair/round-trips.js';
+import { RoundTripPairer, type PairedTrip, type RoundTrip, type ThreadInfo, type TripSink } from './pair/round-trips.js';
 import { linesInto, parseInputs, type ParseRunOptions, type ParseSummary } from './parse/index.js';
 import { LineSplitter } from './parse/lines.js';
 import { TextParser } from './parse/text-parser.js';
@@ -106,7 +106,7 @@ function rawReasonOf(x: ExitBody): RawReason {
 const ISAS = ['vmx', 'svm', 'arm64', 'unknown'] as const;
 
 /** The pipeline state shared by the drivers (the main thread's, or a worker's for one byte range). */
-export class Session {
+export class Session implements KnownEventSink, TripSink {
   readonly diag: Diagnostics;
   readonly summarizer: Summarizer;
   readonly pairer: RoundTripPairer;
@@ -142,7 +142,7 @@ export class Session {
       this.sawExitOrEntry = true;
     }
     this.pairer = new RoundTripPairer(
-      (rt) => this.onTrip(rt),
+      this,
       this.diag,
       job === null ? null : { headLimit: job.headLimit, votes: () => this.voteList() },
     );
@@ -290,40 +290,52 @@ export class Session {
     if (!this.sawExitOrEntry) this.grouper.push(e);
   }
 
-  /** The events of the fast lane whose kind it knows (parse/types.ts KnownEventSink): no `kind` read back. */
-  private readonly known: KnownEventSink = {
-    exit: (e) => this.onExit(e),
-    entry: (e) => this.onEntry(e),
-    child: (e, kind, tid, cpu, ts, comm) => {
-      this.pairer.pushChild(e, kind, tid, cpu, ts, comm);
-      this.afterOther(e, kind);
-    },
-    // A kvm_other event needs no object when nobody sees the trips (`onUnit`: their children) and the access
-    // grouper is done with (the trace has shown an exit or entry): see RoundTripPairer.pushUnkept.
-    unkept: (tid, cpu, ts, comm, file, line) =>
-      this.opts.onUnit === undefined && this.sawExitOrEntry && this.pairer.pushUnkept(tid, cpu, ts, comm, file, line),
-    // Nor does an exit (see RoundTripPairer.pushExitAt), unless it names no ISA: a worker defers its trip to the
-    // main thread, which needs the event.
-    exitAt: (tid, cpu, ts, comm, body, file, line) => {
-      if (this.opts.onUnit !== undefined || body.isa === 'unknown' || !this.pairer.pushExitAt(tid, cpu, ts, comm, body, file, line)) return false;
-      this.vote(body.isa);
-      this.sawExitOrEntry = true;
-      return true;
-    },
-    // Nor does any other event whose payload the fast lane memoized: its trip keeps the memoized event (see
-    // RoundTripPairer.pushChildAt), and the access grouper must be done with (its groups keep their events).
-    childAt: (body, kind, tid, cpu, ts, comm, file, line) => {
-      if (this.opts.onUnit !== undefined || !this.sawExitOrEntry || !this.pairer.pushChildAt(body, kind, tid, cpu, ts, comm, file, line)) return false;
-      if (kind === 'userspace_exit') this.userspaceExits++;
-      return true;
-    },
-    // An entry needs no object when nobody sees the trips: see RoundTripPairer.pushEntryAt.
-    entryAt: (tid, cpu, ts, comm, vcpu, file, line) => {
-      if (this.opts.onUnit !== undefined || !this.pairer.pushEntryAt(tid, cpu, ts, comm, vcpu, file, line)) return false;
-      this.sawExitOrEntry = true;
-      return true;
-    },
-  };
+  // The events of the fast lane whose kind it knows (parse/types.ts KnownEventSink): no `kind` read back. They are
+  // this class's methods, not closures made per session: a range stolen late in a run is a thread's second session,
+  // and its new closures made the optimized callers deoptimize ("wrong call target") just when it started.
+
+  exit(e: KvmExit): void {
+    this.onExit(e);
+  }
+
+  entry(e: KvmEntry): void {
+    this.onEntry(e);
+  }
+
+  child(e: TraceEvent, kind: TraceEvent['kind'], tid: number, cpu: number, ts: number, comm: string): void {
+    this.pairer.pushChild(e, kind, tid, cpu, ts, comm);
+    this.afterOther(e, kind);
+  }
+
+  /** A kvm_other event needs no object when nobody sees the trips (`onUnit`: their children) and the access
+   *  grouper is done with (the trace has shown an exit or entry): see RoundTripPairer.pushUnkept. */
+  unkept(tid: number, cpu: number, ts: number, comm: string, file: number, line: number): boolean {
+    return this.opts.onUnit === undefined && this.sawExitOrEntry && this.pairer.pushUnkept(tid, cpu, ts, comm, file, line);
+  }
+
+  /** Nor does an exit (see RoundTripPairer.pushExitAt), unless it names no ISA: a worker defers its trip to the
+   *  main thread, which needs the event. */
+  exitAt(tid: number, cpu: number, ts: number, comm: string, body: ExitBody, file: number, line: number): boolean {
+    if (this.opts.onUnit !== undefined || body.isa === 'unknown' || !this.pairer.pushExitAt(tid, cpu, ts, comm, body, file, line)) return false;
+    this.vote(body.isa);
+    this.sawExitOrEntry = true;
+    return true;
+  }
+
+  /** Nor does any other event whose payload the fast lane memoized: its trip keeps the memoized event (see
+   *  RoundTripPairer.pushChildAt), and the access grouper must be done with (its groups keep their events). */
+  childAt(body: TraceEvent, kind: TraceEvent['kind'], tid: number, cpu: number, ts: number, comm: string, file: number, line: number): boolean {
+    if (this.opts.onUnit !== undefined || !this.sawExitOrEntry || !this.pairer.pushChildAt(body, kind, tid, cpu, ts, comm, file, line)) return false;
+    if (kind === 'userspace_exit') this.userspaceExits++;
+    return true;
+  }
+
+  /** An entry needs no object when nobody sees the trips: see RoundTripPairer.pushEntryAt. */
+  entryAt(tid: number, cpu: number, ts: number, comm: string, vcpu: number, file: number, line: number): boolean {
+    if (this.opts.onUnit !== undefined || !this.pairer.pushEntryAt(tid, cpu, ts, comm, vcpu, file, line)) return false;
+    this.sawExitOrEntry = true;
+    return true;
+  }
 
   readonly sink: EventSink = Object.assign(
     (e: TraceEvent): void => {
@@ -333,7 +345,7 @@ export class Session {
       else if (kind === 'entry') this.onEntry(e);
       else this.onOther(e, kind);
     },
-    { known: this.known },
+    { known: this as KnownEventSink },
   );
 
   private isaHint(): Isa {
@@ -360,7 +372,8 @@ export class Session {
     return true;
   }
 
-  private onTrip(rt: PairedTrip): void {
+  /** A completed round trip (the pairer's TripSink). */
+  onTrip(rt: PairedTrip): void {
     if (!this.inWindow(rt.exitTs, rt.thread)) {
       this.filtered++;
       return;

@@ -62,6 +62,11 @@ export interface RoundTrip {
  */
 export type PairedTrip = Omit<RoundTrip, 'entry' | 'exit'> & { exit: ExitBody; exitTs: number; exitEvent: KvmExit | null; entry: KvmEntry | null };
 
+/** Where the pairer hands each completed round trip (the analysis session). */
+export interface TripSink {
+  onTrip(rt: PairedTrip): void;
+}
+
 export interface PairCounts {
   exits: number;
   entries: number;
@@ -204,7 +209,8 @@ export class RoundTripPairer {
   headOverflow = false;
 
   constructor(
-    private readonly onTrip: (rt: PairedTrip) => void,
+    /** An object, not a callback: a new session's closure at this hot call site deoptimized its callers. */
+    private readonly trips: TripSink,
     private readonly diag: Diagnostics,
     worker: { headLimit: number; votes: () => number[] } | null = null,
   ) {
@@ -475,9 +481,11 @@ export class RoundTripPairer {
   private readonly byTid = new Map<number, ThreadState>();
   /**
    * In front of `byTid`: the same threads by `tid & (TID_SLOTS - 1)`, one per slot (an array load and a compare
-   * instead of a Map lookup per event, which a profile showed at ~60 ns on the 2-core VM).
+   * instead of a Map lookup per event, which a profile showed at ~60 ns on the 2-core VM). Filled with undefined
+   * so that its elements kind is the one it keeps once threads are stored: an empty `new Array(n)` starts as
+   * small integers, so each new session's array had another map than the one the optimized code was made for.
    */
-  private readonly tidSlots: (ThreadState | undefined)[] = new Array<ThreadState | undefined>(TID_SLOTS);
+  private readonly tidSlots: (ThreadState | undefined)[] = new Array<ThreadState | undefined>(TID_SLOTS).fill(undefined);
 
   private lookup(e: TraceEvent): ThreadState | undefined {
     return this.find(e.tid, e.instance, e);
@@ -646,7 +654,7 @@ export class RoundTripPairer {
       this.counts.untimed++;
       this.diag.add('missing_timestamp', e?.source ?? { file, line });
     }
-    this.onTrip({ thread: t.info, exit: x, exitTs: xTs, exitEvent: xEvent, entry: e, children, durNs, kernelNs, vmmNs });
+    this.trips.onTrip({ thread: t.info, exit: x, exitTs: xTs, exitEvent: xEvent, entry: e, children, durNs, kernelNs, vmmNs });
   }
 
   private child(e: TraceEvent): void {

@@ -349,7 +349,8 @@ export class Summarizer {
 
   /** Cells by full key (`cellKey`), and the direct-mapped cache in front of that map. */
   private readonly cells = new Map<string, Cell>();
-  private readonly cellSlots: (Cell | undefined)[] = new Array<Cell | undefined>(CELL_SLOTS);
+  // Filled with undefined: the elements kind it keeps once cells are stored (see RoundTripPairer.tidSlots).
+  private readonly cellSlots: (Cell | undefined)[] = new Array<Cell | undefined>(CELL_SLOTS).fill(undefined);
   /** The cells with accumulators (at most MAX_CELLS), to fold. */
   private readonly accCells: Cell[] = [];
 
