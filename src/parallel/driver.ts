@@ -62,6 +62,10 @@ const DEFER_LIMIT = 1 << 16;
  * together. Halving from 16 MiB cost more than it saved (interleaved runs of the 10M-line trace: +54 ms median
  * against no stealing), and splits from 32 MiB ended both threads together but no sooner; from 64 MiB a thread
  * slowed by a noisy neighbour (the two threads' ends differed by up to 0.5 s in such runs) gets part of it back.
+ * Since then the second session deoptimizes less (no per-session closures at the hot call sites, slot arrays in
+ * their final elements kind: 12-15 → 9-11 deoptimizations; a 20 MB second range 181 → 150 ms, the fourth 132-135
+ * ms, medians of 8 interleaved processes); whether a lower minimum now pays was not measured (a gain of some tens
+ * of ms needs more interleaved runs than the noisy host allowed).
  */
 export const STEAL_MIN_BYTES = 64 << 20;
 
