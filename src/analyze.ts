@@ -257,7 +257,8 @@ export class Session implements KnownEventSink, TripSink {
     this.ts = ts;
   }
 
-  private onExit(e: KvmExit): void {
+  /** An exit (from any lane; KnownEventSink `exit`). */
+  exit(e: KvmExit): void {
     this.vote(e.isa);
     this.sawExitOrEntry = true;
     this.pairer.pushExit(e);
@@ -272,7 +273,8 @@ export class Session implements KnownEventSink, TripSink {
     else v.unknown++;
   }
 
-  private onEntry(e: KvmEntry): void {
+  /** An entry (from any lane; KnownEventSink `entry`). */
+  entry(e: KvmEntry): void {
     this.sawExitOrEntry = true;
     this.pairer.pushEntry(e);
   }
@@ -290,17 +292,10 @@ export class Session implements KnownEventSink, TripSink {
     if (!this.sawExitOrEntry) this.grouper.push(e);
   }
 
-  // The events of the fast lane whose kind it knows (parse/types.ts KnownEventSink): no `kind` read back. They are
-  // this class's methods, not closures made per session: a range stolen late in a run is a thread's second session,
-  // and its new closures made the optimized callers deoptimize ("wrong call target") just when it started.
-
-  exit(e: KvmExit): void {
-    this.onExit(e);
-  }
-
-  entry(e: KvmEntry): void {
-    this.onEntry(e);
-  }
+  // The other events of the fast lane whose kind it knows (parse/types.ts KnownEventSink; `exit` and `entry` above):
+  // no `kind` read back. They are this class's methods, not closures made per session: a range stolen late in a run
+  // is a thread's second session, and its new closures made the optimized callers deoptimize ("wrong call target")
+  // just when it started.
 
   child(e: TraceEvent, kind: TraceEvent['kind'], tid: number, cpu: number, ts: number, comm: string): void {
     this.pairer.pushChild(e, kind, tid, cpu, ts, comm);
@@ -341,11 +336,11 @@ export class Session implements KnownEventSink, TripSink {
     (e: TraceEvent): void => {
       // The kind is read once; exits and entries (most events) go to the pairer's typed entry points.
       const kind = e.kind;
-      if (kind === 'exit') this.onExit(e);
-      else if (kind === 'entry') this.onEntry(e);
+      if (kind === 'exit') this.exit(e);
+      else if (kind === 'entry') this.entry(e);
       else this.onOther(e, kind);
     },
-    { known: this as KnownEventSink },
+    { known: this },
   );
 
   private isaHint(): Isa {
