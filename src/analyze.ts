@@ -312,7 +312,9 @@ export class Session implements KnownEventSink, TripSink {
   // just when it started.
 
   child(e: TraceEvent, kind: TraceEvent['kind'], tid: number, cpu: number, ts: number, comm: string): void {
-    this.pairer.pushChild(e, kind, tid, cpu, ts, comm);
+    // Before the first exit or entry the pairer knows no thread, and does nothing with another event of one (a
+    // worker's session starts past that point: its pairer keeps such events as heads).
+    if (this.sawExitOrEntry) this.pairer.pushChild(e, kind, tid, cpu, ts, comm);
     this.afterOther(e, kind);
   }
 

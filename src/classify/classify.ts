@@ -545,12 +545,43 @@ export function clearClassifyMemo(): void {
   entryCache.fill(undefined);
   byArm64Class.clear();
   uexitIds.clear();
+  accessMemo.clear();
   reasonEntries = 0;
 }
 
 /** Classify an access group (no kvm_exit): the same rules without an exit reason. */
 export function classifyAccess(children: readonly TraceEvent[]): Classification {
   const ev = gather(children);
+  // Memoized as round trips are (classifyRoundTrip): the class and the evidence follow from the evidence bits and
+  // the userspace exit's reason; the device is the group's own.
+  let key = (ev.fast !== null ? EV_FAST : 0) | (ev.mmio !== null ? EV_MMIO : 0) | (ev.pio !== null ? EV_PIO : 0);
+  if (ev.hypercall !== null) key |= ev.hypercall.kind !== 'hypercall' || ev.hypercall.flavor === 'kvm' ? EV_HC_KVM : ev.hypercall.flavor === 'hyperv' ? EV_HC_HV : EV_HC_XEN;
+  if (ev.msr) key |= EV_MSR;
+  if (ev.cpuid) key |= EV_CPUID;
+  if (ev.pageFault) key |= EV_PAGE_FAULT;
+  if (ev.emulate) key |= EV_EMULATE;
+  if (ev.uexit !== null) {
+    const id = uexitId(ev.uexit.reason);
+    if (id === 0) return classifyAccessUncached(ev);
+    key += id * EV_KEYS;
+  }
+  let hit = accessMemo.get(key);
+  if (hit === undefined) {
+    if (accessMemo.size >= EVIDENCE_MEMO_MAX) return classifyAccessUncached(ev);
+    const c = classifyAccessUncached(ev);
+    hit = { deviceFrom: classifyEvidence(ev, null, '').deviceFrom, plain: Object.freeze({ ...c, device: null }) };
+    accessMemo.set(key, hit);
+  }
+  if (hit.deviceFrom === null) return hit.plain;
+  const device = deviceFor(hit.deviceFrom, ev, 'unknown', '');
+  return device === null ? hit.plain : { cls: hit.plain.cls, evidence: hit.plain.evidence, device, reason: null };
+}
+
+/** Access classes by evidence key (see classifyAccess). */
+const accessMemo = new Map<number, CachedClass>();
+
+/** The rules without the memo (past the memo bounds, and the first time a key is seen). */
+function classifyAccessUncached(ev: Evidence): Classification {
   const u = ev.uexit?.reason ?? '';
   const base = classifyEvidence(ev, null, '');
   return { cls: base.cls, evidence: sig([...base.tags, u]) || 'no-access', device: deviceFor(base.deviceFrom, ev, 'unknown', ''), reason: null };

@@ -177,6 +177,10 @@ describe('memoized classification on random exits and evidence', () => {
         expect(classifyRoundTrip(exit, children, hint)).toEqual(want);
         expect(classifyRoundTrip(exit, children, hint)).toEqual(want);
         expect(classifyRoundTripUncached(exit, children, hint)).toEqual(want);
+        // The same evidence as an access group (no exit): memoized by its evidence bits too.
+        const access = referenceClassifyAccess(children);
+        expect(classifyAccess(children)).toEqual(access);
+        expect(classifyAccess(children)).toEqual(access);
       }),
       { numRuns: 5000, seed: 5 },
     );
@@ -231,6 +235,7 @@ describe('memoized classification on random exits and evidence', () => {
       const uexit: TraceEvent = { ...header(2), kind: 'userspace_exit', reason: `KVM_EXIT_ODD_${i % 400}`, code: 99 };
       const children: TraceEvent[] = i % 3 === 0 ? [] : [uexit];
       expect(classifyRoundTrip(exit, children, 'vmx')).toEqual(referenceClassifyRoundTrip(exit, children, 'vmx'));
+      expect(classifyAccess(children)).toEqual(referenceClassifyAccess(children));
     }
     // And the common reasons still classify right once the memo is full.
     const io: KvmExit = { ...base, isa: 'vmx', exitCode: null, arm64: undefined, rawReason: 'IO_INSTRUCTION', info1: '5658000b' };
