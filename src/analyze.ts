@@ -8,7 +8,7 @@ import { Diagnostics } from './model/diagnostics.js';
 import { NO_TS, type ExitBody, type Isa, type KvmEntry, type KvmExit, type TraceEvent } from './model/events.js';
 import { UsageError } from './model/errors.js';
 import { classifyAccess, classifyRoundTrip, REASON_CACHE_SLOTS, reasonSlot, type Classification } from './classify/classify.js';
-import { AccessGrouper, type AccessGroup } from './pair/accesses.js';
+import { AccessGrouper, releaseGroup, type AccessGroup } from './pair/accesses.js';
 import { RoundTripPairer, type PairedTrip, type RoundTrip, type ThreadInfo, type TripSink } from './pair/round-trips.js';
 import { linesInto, parseInputs, type ParseRunOptions, type ParseSummary } from './parse/index.js';
 import { LineSplitter } from './parse/lines.js';
@@ -433,6 +433,7 @@ export class Session implements KnownEventSink, TripSink {
     a.summarizer.add(u);
     a.timeline?.add(first?.ts ?? NO_TS, u.cls, u.thread);
     if (this.opts.onUnit !== undefined) this.pendingAccess.push({ u, g });
+    else releaseGroup(g);
   }
 
   private unit(

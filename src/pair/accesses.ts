@@ -129,6 +129,21 @@ export class AccessGrouper {
   }
 }
 
+/**
+ * Drop a closed group's references to its events, once nothing reads the group any more (`analyze` without an
+ * `onUnit`). A group that lived through a young-generation collection sits in the old generation, and until the next
+ * full collection its references keep the young events it points to alive through every scavenge, which then
+ * promotes them too ("nepotism"). On a generated access-only trace 40 % of what was allocated was promoted that way
+ * and the collector took a third of the run; released, the 723k-line trace's GC pauses went 292 → 80 ms, and the
+ * 311 MB one ran 4.26 → 3.41 s (6 interleaved pairs on the 2-core VM).
+ */
+export function releaseGroup(g: AccessGroup): void {
+  g.children.length = 0;
+  g.access = null;
+  g.emulate = null;
+  g.uexit = null;
+}
+
 function completes(a: AccessEvent, u: KvmUserspaceExit): boolean {
   if (u.reason === 'KVM_EXIT_IO') return a.kind === 'pio' && !a.write;
   if (u.reason === 'KVM_EXIT_MMIO') return a.kind === 'mmio' && a.op !== 'write';
