@@ -318,10 +318,12 @@ export class Session implements KnownEventSink, TripSink {
     this.afterOther(e, kind);
   }
 
-  /** A kvm_other event needs no object when nobody sees the trips (`onUnit`: their children) and the access
-   *  grouper is done with (the trace has shown an exit or entry): see RoundTripPairer.pushUnkept. */
+  /** A kvm_other event needs no object when nobody sees the trips or access groups (`onUnit`: their children):
+   *  see RoundTripPairer.pushUnkept, and AccessGrouper.pushUnkeptAt before the trace has shown an exit or entry. */
   unkept(tid: number, cpu: number, ts: number, comm: string, file: number, line: number): boolean {
-    return this.opts.onUnit === undefined && this.sawExitOrEntry && this.pairer.pushUnkept(tid, cpu, ts, comm, file, line);
+    if (this.opts.onUnit !== undefined) return false;
+    if (!this.sawExitOrEntry) return this.grouper.pushUnkeptAt(tid, ts);
+    return this.pairer.pushUnkept(tid, cpu, ts, comm, file, line);
   }
 
   /** Nor does an exit (see RoundTripPairer.pushExitAt), unless it names no ISA: a worker defers its trip to the
@@ -333,10 +335,11 @@ export class Session implements KnownEventSink, TripSink {
     return true;
   }
 
-  /** Nor does any other event whose payload the fast lane memoized: its trip keeps the memoized event (see
-   *  RoundTripPairer.pushChildAt), and the access grouper must be done with (its groups keep their events). */
+  /** Nor does any other event whose payload the fast lane memoized: its trip, or before the trace has shown an exit
+   *  or entry its access group, keeps the memoized event (RoundTripPairer.pushChildAt, AccessGrouper.pushAt). */
   childAt(body: TraceEvent, kind: TraceEvent['kind'], tid: number, cpu: number, ts: number, comm: string, file: number, line: number): boolean {
-    if (this.opts.onUnit !== undefined || !this.sawExitOrEntry || !this.pairer.pushChildAt(body, kind, tid, cpu, ts, comm, file, line)) return false;
+    if (this.opts.onUnit !== undefined) return false;
+    if (!(this.sawExitOrEntry ? this.pairer.pushChildAt(body, kind, tid, cpu, ts, comm, file, line) : this.grouper.pushAt(body, kind, tid, ts, comm))) return false;
     if (kind === 'userspace_exit') this.userspaceExits++;
     return true;
   }
@@ -421,8 +424,7 @@ export class Session implements KnownEventSink, TripSink {
   }
 
   private onGroup(g: AccessGroup): void {
-    const first = g.children[0];
-    if (!this.inWindow(first?.ts ?? NO_TS, g.thread)) {
+    if (!this.inWindow(g.ts, g.thread)) {
       this.filtered++;
       return;
     }
@@ -431,7 +433,7 @@ export class Session implements KnownEventSink, TripSink {
     const a = this.accesses;
     a.classified++;
     a.summarizer.add(u);
-    a.timeline?.add(first?.ts ?? NO_TS, u.cls, u.thread);
+    a.timeline?.add(g.ts, u.cls, u.thread);
     if (this.opts.onUnit !== undefined) this.pendingAccess.push({ u, g });
     else releaseGroup(g);
   }

@@ -14,11 +14,13 @@
  * Round-trip latency cannot be measured without kvm_exit/kvm_entry; the VMM phase can.
  */
 import type { AccessEvent, KvmEmulateInsn, KvmUserspaceExit, TraceEvent } from '../model/events.js';
-import { NO_TS, isAccessEvent } from '../model/events.js';
+import { NO_TS } from '../model/events.js';
 import { threadKeyOf, type ThreadInfo } from './round-trips.js';
 
 export interface AccessGroup {
   thread: ThreadInfo;
+  /** Time of the group's first event (NO_TS when untimed). */
+  ts: number;
   access: AccessEvent | null;
   emulate: KvmEmulateInsn | null;
   uexit: KvmUserspaceExit | null;
@@ -31,7 +33,14 @@ export interface AccessGroup {
 interface Open {
   g: AccessGroup;
   vmmEndSet: boolean;
+  /** The time of the group's userspace exit, read from its own line (NO_TS: none yet, or untimed). */
+  uexitTs: number;
+  /** `kvm_other` events handed over without an event (`pushUnkeptAt`): they count toward the children limit. */
+  unkept: number;
 }
+
+/** A group keeps at most this many events (the accesses, emulations and userspace exits always). */
+const MAX_CHILDREN = 64;
 
 /**
  * A thread's key in the grouper's maps: its tid when the event has one and no instance (the common case), else its
@@ -45,6 +54,10 @@ function groupKeyOf(e: TraceEvent): GroupKey {
   return e.tid >= 0 && e.instance === '' ? e.tid : threadKeyOf(e);
 }
 
+function isAccessKind(kind: TraceEvent['kind']): boolean {
+  return kind === 'pio' || kind === 'mmio' || kind === 'fast_mmio' || kind === 'hypercall' || kind === 'msr' || kind === 'cpuid';
+}
+
 export class AccessGrouper {
   private readonly open = new Map<GroupKey, Open>();
   private readonly infos = new Map<GroupKey, ThreadInfo>();
@@ -53,68 +66,97 @@ export class AccessGrouper {
   constructor(private readonly onGroup: (g: AccessGroup) => void) {}
 
   push(e: TraceEvent): void {
-    if (e.kind === 'other' || e.kind === 'lost' || e.kind === 'exit' || e.kind === 'entry') return;
-    const key = groupKeyOf(e);
+    const kind = e.kind;
+    if (kind === 'other' || kind === 'lost' || kind === 'exit' || kind === 'entry') return;
+    this.add(e, kind, groupKeyOf(e), e.ts, e.tid, e.comm, e.instance);
+  }
+
+  /**
+   * `push` of an event the fast lane did not make (when nobody outside the pipeline reads the groups: `analyze`
+   * without an `onUnit`): an event of kind `kind` (an access, emulation, userspace exit or other KVM event, never an
+   * exit or entry) of thread `tid` (instance '') at `ts`, task `comm`, whose payload decoded to `body`, the memoized
+   * event of that payload: its header is another line's, so only its kind and body fields are read (as
+   * classification does). False when the line has no tid (the caller then makes the event and calls `push`).
+   */
+  pushAt(body: TraceEvent, kind: TraceEvent['kind'], tid: number, ts: number, comm: string): boolean {
+    if (tid < 0) return false;
+    this.add(body, kind, tid, ts, tid, comm, '');
+    return true;
+  }
+
+  /**
+   * A `kvm_other` event of thread `tid` (instance '') at `ts`, without the event (see `pushAt`): it ends the VMM
+   * phase and counts toward the open group's children. False when the line has no tid.
+   */
+  pushUnkeptAt(tid: number, ts: number): boolean {
+    if (tid < 0) return false;
+    const o = this.open.get(tid);
+    if (o === undefined) return true;
+    endVmmPhase(o, ts);
+    if (o.g.children.length + o.unkept < MAX_CHILDREN) o.unkept++;
+    return true;
+  }
+
+  /** Event `e` (kind `kind`) of the thread `key` at `ts`; `tid`, `comm`, `instance` name the thread when it is new. */
+  private add(e: TraceEvent, kind: TraceEvent['kind'], key: GroupKey, ts: number, tid: number, comm: string, instance: string): void {
     let o = this.open.get(key);
     // The first KVM event after a userspace exit ends the VMM phase.
-    if (o !== undefined && o.g.uexit !== null && !o.vmmEndSet) {
-      o.vmmEndSet = true;
-      if (e.ts !== NO_TS && o.g.uexit.ts !== NO_TS) o.g.vmmNs = e.ts - o.g.uexit.ts;
-    }
-    if (e.kind === 'emulate_insn') {
+    if (o !== undefined) endVmmPhase(o, ts);
+    if (kind === 'emulate_insn') {
       if (o !== undefined) this.close(key);
-      o = this.start(key, e);
-      o.g.emulate = e;
+      o = this.start(key, ts, tid, comm, instance);
+      o.g.emulate = e as KvmEmulateInsn;
       o.g.children.push(e);
       return;
     }
-    if (isAccessEvent(e)) {
-      if (o !== undefined && o.g.access === null && o.g.uexit !== null && completes(e, o.g.uexit)) {
-        o.g.access = e;
+    if (isAccessKind(kind)) {
+      const a = e as AccessEvent;
+      if (o !== undefined && o.g.access === null && o.g.uexit !== null && completes(a, o.g.uexit)) {
+        o.g.access = a;
         o.g.children.push(e);
         this.close(key);
         return;
       }
       if (o !== undefined && o.g.access === null && o.g.uexit === null) {
-        o.g.access = e;
+        o.g.access = a;
         o.g.children.push(e);
         return;
       }
       if (o !== undefined) this.close(key);
-      o = this.start(key, e);
-      o.g.access = e;
+      o = this.start(key, ts, tid, comm, instance);
+      o.g.access = a;
       o.g.children.push(e);
       return;
     }
-    if (e.kind === 'userspace_exit') {
-      if (o !== undefined && o.g.uexit === null) {
-        o.g.uexit = e;
-        o.g.children.push(e);
-        return;
+    if (kind === 'userspace_exit') {
+      if (o === undefined || o.g.uexit !== null) {
+        if (o !== undefined) this.close(key);
+        o = this.start(key, ts, tid, comm, instance);
       }
-      if (o !== undefined) this.close(key);
-      o = this.start(key, e);
-      o.g.uexit = e;
+      o.g.uexit = e as KvmUserspaceExit;
+      o.uexitTs = ts;
       o.g.children.push(e);
       return;
     }
     // Other KVM events (kvm_fpu, kvm_page_fault, vcpu_match_mmio…) are evidence of the open group.
-    if (o !== undefined && o.g.children.length < 64) o.g.children.push(e);
+    if (o !== undefined && o.g.children.length + o.unkept < MAX_CHILDREN) o.g.children.push(e);
   }
 
   finish(): void {
     for (const key of [...this.open.keys()]) this.close(key);
   }
 
-  private start(key: GroupKey, e: TraceEvent): Open {
+  private start(key: GroupKey, ts: number, tid: number, comm: string, instance: string): Open {
     let info = this.infos.get(key);
     if (info === undefined) {
-      info = { key: threadKeyOf(e), comm: e.comm, tid: e.tid, vcpu: -1, instance: e.instance };
+      info = { key: typeof key === 'number' ? `|${tid}` : key, comm, tid, vcpu: -1, instance };
       this.infos.set(key, info);
     }
     const o: Open = {
-      g: { thread: info, access: null, emulate: null, uexit: null, children: [], vmmNs: null },
+      g: { thread: info, ts, access: null, emulate: null, uexit: null, children: [], vmmNs: null },
       vmmEndSet: false,
+      uexitTs: NO_TS,
+      unkept: 0,
     };
     this.open.set(key, o);
     return o;
@@ -142,6 +184,14 @@ export function releaseGroup(g: AccessGroup): void {
   g.access = null;
   g.emulate = null;
   g.uexit = null;
+}
+
+/** Event at `ts` of a thread whose open group is `o`: the first after the group's userspace exit ends the VMM phase. */
+function endVmmPhase(o: Open, ts: number): void {
+  if (o.g.uexit !== null && !o.vmmEndSet) {
+    o.vmmEndSet = true;
+    if (ts !== NO_TS && o.uexitTs !== NO_TS) o.g.vmmNs = ts - o.uexitTs;
+  }
 }
 
 function completes(a: AccessEvent, u: KvmUserspaceExit): boolean {

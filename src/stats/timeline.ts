@@ -80,7 +80,7 @@ export class TimelineCollector {
 
   /** Use as (or inside) `AnalyzeOptions.onUnit`. */
   readonly onUnit = (u: ClassifiedUnit, source: RoundTrip | AccessGroup): void => {
-    const ts = 'exit' in source ? source.exit.ts : (source.children[0]?.ts ?? NO_TS);
+    const ts = 'exit' in source ? source.exit.ts : source.ts;
     this.add(ts, u.cls, u.thread);
   };
 

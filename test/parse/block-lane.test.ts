@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { analyzeText } from '../../src/analyze.js';
+import { AccessGrouper } from '../../src/pair/accesses.js';
 import { MAX_CHILDREN, RoundTripPairer } from '../../src/pair/round-trips.js';
 import { FastLane } from '../../src/parse/fast-lane.js';
 import { BlockScanner, NEW, NONE, R_COMM, R_COMM_END, R_COMM_START, R_CPU, R_DIGITS, R_END, R_FRAC, R_MEMO, R_NAME, R_NAME_END, R_NAME_START, R_PAYLOAD_END, R_PAYLOAD_START, R_START, R_TS_END, R_TS_START } from '../../src/parse/block-scanner.js';
@@ -352,6 +353,87 @@ describe('evidence lines without events of their own', () => {
     });
     expect(at).not.toHaveBeenCalled();
     expect(children).toBeGreaterThan(600);
+  });
+});
+
+/**
+ * Before a trace shows any kvm_exit or kvm_entry (all of a trace like fixtures/lab's), the access grouper takes the
+ * lines whose payload the memo knows as the memoized event (AccessGrouper.pushAt) and kvm_other lines without an
+ * event (pushUnkeptAt), with their own line's time: the groups, their classes, devices and VMM phases must be
+ * those of the text path, which makes every event.
+ */
+describe('access groups without events of their own', () => {
+  const text = (copies: number): string => {
+    const out: string[] = [];
+    let t = 0;
+    for (let c = 0; c < copies; c++) {
+      for (const tid of [7001, 7002, 7003]) {
+        const fill = (n: number) => {
+          for (let k = 0; k < n; k++) out.push(vcpuLine(tid, (t += 3), k % 2 === 0 ? 'kvm_apic' : 'kvm_fpu', k % 2 === 0 ? 'apic_write APIC_ICR = 0xfd' : 'load'));
+        };
+        switch ((c + tid) % 4) {
+          case 0:
+            // MMIO emulated by the VMM; the kvm_fpu line after the userspace exit ends the VMM phase.
+            out.push(vcpuLine(tid, (t += 2), 'kvm_emulate_insn', '0:ffffffffa0632f49:44 89 2c 25 00 00 00 10 (prot64)'));
+            out.push(vcpuLine(tid, (t += 2), 'vcpu_match_mmio', 'gva 0x10000000 gpa 0x10000000 Write GVA'));
+            out.push(vcpuLine(tid, (t += 2), 'kvm_mmio', 'mmio write len 4 gpa 0x10000000 val 0x0'));
+            out.push(vcpuLine(tid, (t += 2), 'kvm_userspace_exit', 'reason KVM_EXIT_MMIO (6)'));
+            fill(1 + (c % 3));
+            break;
+          case 1:
+            // A kick handled in the kernel, then kvm_other lines around the grouper's cap, then a page fault.
+            out.push(vcpuLine(tid, (t += 2), 'kvm_pio', 'pio_write at 0x20 size 1 count 1 val 0xcd'));
+            fill(c % 3 === 0 ? 62 : c % 3 === 1 ? 64 : 2);
+            out.push(vcpuLine(tid, (t += 2), 'kvm_page_fault', 'address fee000b0 error_code 182'));
+            break;
+          case 2:
+            // Port I/O to the VMM whose read completes after the userspace exit (its own group).
+            out.push(vcpuLine(tid, (t += 2), 'kvm_userspace_exit', 'reason KVM_EXIT_IO (2)'));
+            fill(c % 2);
+            out.push(vcpuLine(tid, (t += 40), 'kvm_pio', 'pio_read at 0x5658 size 4 count 1 val 0x4'));
+            break;
+          default:
+            out.push(vcpuLine(tid, (t += 2), 'kvm_cpuid', 'func 1 idx 0 rax 306a9 rbx 10800 rcx 9fba2203 rdx 1f8bfbff, cpuid entry found'));
+            out.push(vcpuLine(tid, (t += 2), 'kvm_hypercall', 'nr 0x5 a0 0x0 a1 0x1 a2 0x0 a3 0x0'));
+            out.push(vcpuLine(tid, (t += 2), 'kvm_userspace_exit', 'reason KVM_EXIT_HLT (5)'));
+            break;
+        }
+      }
+    }
+    return `${out.join('\n')}\n`;
+  };
+
+  it('the same analysis as the text path (classes, devices, VMM phases)', () => {
+    const at = vi.spyOn(AccessGrouper.prototype, 'pushAt');
+    const unkept = vi.spyOn(AccessGrouper.prototype, 'pushUnkeptAt');
+    const slow = sameAsTextPath(text(120));
+    expect(at.mock.results.filter((r) => r.value === true).length).toBeGreaterThan(120 * 3 * 2);
+    expect(unkept.mock.results.filter((r) => r.value === true).length).toBeGreaterThan(120 * 3 * 5);
+    expect(slow.mode).toBe('accesses');
+    const byClass = new Map(slow.mechanisms.map((m) => [m.mechanism, m]));
+    expect([...byClass.keys()]).toEqual(expect.arrayContaining(['mmio-vmm', 'pio-vmm', 'pio-kernel', 'cpuid']));
+    // The VMM phases run from each userspace exit to the thread's next KVM line, kvm_other lines included.
+    expect(byClass.get('mmio-vmm')?.phases?.vmm?.count).toBe(byClass.get('mmio-vmm')?.count);
+    expect(byClass.get('pio-vmm')?.phases?.vmm?.minNs).toBeGreaterThan(0);
+    expect(slow.devices.map((d) => d.address)).toEqual(expect.arrayContaining([0x20, 0x5658, 0x10000000]));
+  });
+
+  it('a caller that sees the groups gets each event as its own', () => {
+    const at = vi.spyOn(AccessGrouper.prototype, 'pushAt');
+    const unkept = vi.spyOn(AccessGrouper.prototype, 'pushUnkeptAt');
+    let groups = 0;
+    analyzeText(text(60), {
+      onUnit: (_u, src) => {
+        if ('entry' in src) return;
+        groups++;
+        expect(src.ts).toBe(src.children[0]?.ts);
+        for (const c of src.children) expect(c.tid).toBe(src.thread.tid);
+        for (let i = 1; i < src.children.length; i++) expect(src.children[i]!.source.line).toBeGreaterThan(src.children[i - 1]!.source.line);
+      },
+    });
+    expect(at).not.toHaveBeenCalled();
+    expect(unkept).not.toHaveBeenCalled();
+    expect(groups).toBeGreaterThan(60 * 3);
   });
 });
 
