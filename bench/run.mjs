@@ -4,7 +4,7 @@
  * writes BENCHMARKS.md.
  *
  *   node bench/run.mjs [--lines 10000000] [--reps 3] [--formats trace-cmd,ftrace,perf-script] [--big 4]
- *                      [--out BENCHMARKS.md] [--keep]
+ *                      [--no-accesses] [--out BENCHMARKS.md] [--keep]
  *
  * exitlens runs as a user runs it: the built bin through its shebang (which sets the V8 young-generation size).
  * For each format it generates a trace into a temporary folder (bench/generate.mjs: real fixture payloads replayed
@@ -13,7 +13,9 @@
  *     and whether both print the same JSON
  *   - wc -l (the floor: reading and splitting lines)
  *   - awk -f bench/pair.awk (the pairing script a user would otherwise write)
- * and, for trace-cmd format, exitlens on a trace `--big` times larger (peak RSS must not grow with the trace).
+ * and, for trace-cmd format, exitlens on a trace `--big` times larger (peak RSS must not grow with the trace); then
+ * (unless --no-accesses) the trace-cmd trace without its kvm_exit/kvm_entry lines, the kind a host whose KVM emits
+ * neither writes (fixtures/lab), read in access mode: exitlens and wc -l, and exitlens `--big` times larger.
  * The trace.dat benchmark (bench/tracedat-bench.mjs) runs too when present. Machines are noisy: medians and
  * ratios measured in the same run are what to compare.
  */
@@ -27,11 +29,12 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'bin', 'exitlens.js');
 
 function args() {
-  const a = { lines: 10_000_000, reps: 3, formats: 'trace-cmd,ftrace,perf-script', big: 4, out: join(ROOT, 'BENCHMARKS.md'), keep: false };
+  const a = { lines: 10_000_000, reps: 3, formats: 'trace-cmd,ftrace,perf-script', big: 4, accesses: true, out: join(ROOT, 'BENCHMARKS.md'), keep: false };
   const v = process.argv.slice(2);
   for (let i = 0; i < v.length; i++) {
     const k = v[i].replace(/^--/, '');
     if (k === 'keep') a.keep = true;
+    else if (k === 'no-accesses') a.accesses = false;
     else a[k] = ['formats', 'out'].includes(k) ? v[++i] : Number(v[++i]);
   }
   return a;
@@ -80,10 +83,10 @@ function row(label, runs, bytes, lines) {
   return row;
 }
 
-function gen(dir, format, lines) {
-  const out = join(dir, `${format}-${lines}.txt`);
-  process.stderr.write(`generating ${lines} lines of ${format} …\n`);
-  const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'generate.mjs'), '--lines', String(lines), '--format', format, '--out', out], {
+function gen(dir, format, lines, exits = true) {
+  const out = join(dir, `${format}-${lines}${exits ? '' : '-noexits'}.txt`);
+  process.stderr.write(`generating ${lines} lines of ${format}${exits ? '' : ' without kvm_exit/kvm_entry'} …\n`);
+  const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'generate.mjs'), '--lines', String(lines), '--format', format, '--out', out, '--exits', exits ? '1' : '0'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   if (r.status !== 0) throw new Error('generation failed');
@@ -128,6 +131,32 @@ async function main() {
         rmSync(bigFile);
       }
       rmSync(file);
+    }
+    if (a.formats.split(',').includes('trace-cmd') && a.accesses) {
+      // A trace without kvm_exit/kvm_entry (the kind fixtures/lab's 6.18 host writes): access mode, one thread.
+      const label = 'trace-cmd, no exits/entries';
+      const file = gen(dir, 'trace-cmd', a.lines, false);
+      const bytes = statSync(file).size;
+      process.stderr.write(`${label}: ${(bytes / 1e6).toFixed(0)} MB\n`);
+      const rows = measureAll(
+        [
+          { label: 'exitlens analyze', cmd: CLI, argv: ['analyze', '--json', file] },
+          { label: 'wc -l', cmd: 'wc', argv: ['-l', file] },
+        ],
+        a.reps,
+        bytes,
+        a.lines,
+      );
+      const accesses = (out) => `${JSON.parse(out).roundTrips.accesses} accesses`;
+      results.push({ format: label, bytes, lines: a.lines, rows, trips: accesses(rows[0].out), accessMode: true });
+      rmSync(file);
+      if (a.big > 1) {
+        const bigFile = gen(dir, 'trace-cmd', a.lines * a.big, false);
+        const bigBytes = statSync(bigFile).size;
+        const big = measure(`exitlens analyze (${a.big}× larger)`, CLI, ['analyze', '--json', bigFile], 1, bigBytes, a.lines * a.big);
+        results.push({ format: `${label} ×${a.big}`, bytes: bigBytes, lines: a.lines * a.big, rows: [big], trips: accesses(big.out), accessMode: true });
+        rmSync(bigFile);
+      }
     }
   } finally {
     if (!a.keep) rmSync(dir, { recursive: true, force: true });
@@ -183,6 +212,16 @@ function render(a, results, tracedat) {
     const r0 = base.rows[0].rssMb;
     const r1 = big.rows[0].rssMb;
     if (r0 && r1) L.push(`- Peak RSS: ${r0.toFixed(0)} MB for ${(base.bytes / 1e6).toFixed(0)} MB, ${r1.toFixed(0)} MB for ${(big.bytes / 1e6).toFixed(0)} MB (${(((r1 - r0) / r0) * 100).toFixed(1)} %).`);
+  }
+  const acc = results.find((r) => r.accessMode && !r.format.includes('×'));
+  const accBig = results.find((r) => r.accessMode && r.format.includes('×'));
+  if (acc) {
+    const ex = acc.rows.find((x) => x.label === 'exitlens analyze');
+    const wc = acc.rows.find((x) => x.label === 'wc -l');
+    if (ex && wc) {
+      const rss = accBig?.rows[0].rssMb && ex.rssMb ? `; peak RSS ${ex.rssMb.toFixed(0)} MB, and ${accBig.rows[0].rssMb.toFixed(0)} MB for ${(accBig.bytes / 1e6).toFixed(0)} MB (${(((accBig.rows[0].rssMb - ex.rssMb) / ex.rssMb) * 100).toFixed(1)} %)` : '';
+      L.push(`- ${acc.format} (access mode, one thread): exitlens takes ${(ex.wall / wc.wall).toFixed(1)}× the time of \`wc -l\`, ${ex.mbps.toFixed(0)} MB/s${rss}.`);
+    }
   }
   // The targets of the performance work (project issue 5), checked against this run, met or not.
   const tc = results.find((r) => r.format === 'trace-cmd');
