@@ -85,6 +85,9 @@ export function linesInto(
   return h;
 }
 
+/** `kvm_<kind>` by kind, made once per kind: a new string per event cost a concatenation and a hash each time. */
+const KVM_NAMES = new Map<string, string>();
+
 /** Event name of a decoded trace.dat event, for `input.eventCounts`. */
 function eventName(e: TraceEvent): string {
   switch (e.kind) {
@@ -97,8 +100,14 @@ function eventName(e: TraceEvent): string {
       return e.flavor === 'kvm' ? 'kvm_hypercall' : e.flavor === 'hyperv' ? 'kvm_hv_hypercall' : 'kvm_xen_hypercall';
     case 'nested_vmexit':
       return e.inject ? 'kvm_nested_vmexit_inject' : 'kvm_nested_vmexit';
-    default:
-      return `kvm_${e.kind}`;
+    default: {
+      let n = KVM_NAMES.get(e.kind);
+      if (n === undefined) {
+        n = `kvm_${e.kind}`;
+        KVM_NAMES.set(e.kind, n);
+      }
+      return n;
+    }
   }
 }
 
