@@ -568,8 +568,8 @@ export function classifyAccess(children: readonly TraceEvent[]): Classification 
   let hit = accessMemo.get(key);
   if (hit === undefined) {
     if (accessMemo.size >= EVIDENCE_MEMO_MAX) return classifyAccessUncached(ev);
-    const c = classifyAccessUncached(ev);
-    hit = { deviceFrom: classifyEvidence(ev, null, '').deviceFrom, plain: Object.freeze({ ...c, device: null }) };
+    const base = classifyEvidence(ev, null, '');
+    hit = { deviceFrom: base.deviceFrom, plain: Object.freeze({ cls: base.cls, evidence: accessEvidence(base.tags, ev), device: null, reason: null }) };
     accessMemo.set(key, hit);
   }
   if (hit.deviceFrom === null) return hit.plain;
@@ -582,9 +582,13 @@ const accessMemo = new Map<number, CachedClass>();
 
 /** The rules without the memo (past the memo bounds, and the first time a key is seen). */
 function classifyAccessUncached(ev: Evidence): Classification {
-  const u = ev.uexit?.reason ?? '';
   const base = classifyEvidence(ev, null, '');
-  return { cls: base.cls, evidence: sig([...base.tags, u]) || 'no-access', device: deviceFor(base.deviceFrom, ev, 'unknown', ''), reason: null };
+  return { cls: base.cls, evidence: accessEvidence(base.tags, ev), device: deviceFor(base.deviceFrom, ev, 'unknown', ''), reason: null };
+}
+
+/** An access group's evidence signature: the evidence tags and the userspace exit's reason. */
+function accessEvidence(tags: string[], ev: Evidence): string {
+  return sig([...tags, ev.uexit?.reason ?? '']) || 'no-access';
 }
 
 /** Where a round trip's device comes from: its first access event of that kind, or the IO exit's info1. */

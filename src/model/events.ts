@@ -195,7 +195,12 @@ export type EventKind = TraceEvent['kind'];
 export type AccessEvent = KvmPio | KvmMmio | KvmFastMmio | KvmHypercall | KvmMsr | KvmCpuid;
 
 export function isAccessEvent(e: TraceEvent): e is AccessEvent {
-  switch (e.kind) {
+  return isAccessKind(e.kind);
+}
+
+/** Is an event of this kind an access event (for callers that have the kind, not the event)? */
+export function isAccessKind(kind: EventKind): boolean {
+  switch (kind) {
     case 'pio':
     case 'mmio':
     case 'fast_mmio':

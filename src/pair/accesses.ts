@@ -14,7 +14,7 @@
  * Round-trip latency cannot be measured without kvm_exit/kvm_entry; the VMM phase can.
  */
 import type { AccessEvent, KvmEmulateInsn, KvmUserspaceExit, TraceEvent } from '../model/events.js';
-import { NO_TS } from '../model/events.js';
+import { NO_TS, isAccessKind } from '../model/events.js';
 import { threadKeyOf, type ThreadInfo } from './round-trips.js';
 
 export interface AccessGroup {
@@ -52,10 +52,6 @@ type GroupKey = number | string;
 
 function groupKeyOf(e: TraceEvent): GroupKey {
   return e.tid >= 0 && e.instance === '' ? e.tid : threadKeyOf(e);
-}
-
-function isAccessKind(kind: TraceEvent['kind']): boolean {
-  return kind === 'pio' || kind === 'mmio' || kind === 'fast_mmio' || kind === 'hypercall' || kind === 'msr' || kind === 'cpuid';
 }
 
 export class AccessGrouper {

@@ -21,7 +21,7 @@
  */
 import type { Diagnostics } from '../model/diagnostics.js';
 import type { ExitBody, KvmEntry, KvmExit, SourceRef, TraceEvent } from '../model/events.js';
-import { NO_TS } from '../model/events.js';
+import { NO_TS, isAccessKind } from '../model/events.js';
 
 /** Evidence kept per round trip; a pathological trip (a stuck emulation loop) cannot grow memory past this. */
 export const MAX_CHILDREN = 64;
@@ -670,7 +670,7 @@ export class RoundTripPairer {
   private childOf(t: ThreadState, e: TraceEvent, kind: TraceEvent['kind'], cpu: number, ts: number, comm: string, file: number, line: number): void {
     if (this.touch(t, cpu, ts, comm)) this.diag.add('time_backwards', file < 0 ? e.source : { file, line });
     if (t.open === null) {
-      if (t.paired && isAccess(kind)) {
+      if (t.paired && isAccessKind(kind)) {
         this.counts.strayAccesses++;
         this.diag.add('stray_access', file < 0 ? e.source : { file, line });
       }
@@ -687,8 +687,4 @@ export class RoundTripPairer {
     this.counts.discardedLost++;
     this.diag.add(code, at);
   }
-}
-
-function isAccess(kind: TraceEvent['kind']): boolean {
-  return kind === 'pio' || kind === 'mmio' || kind === 'fast_mmio' || kind === 'hypercall' || kind === 'msr' || kind === 'cpuid';
 }
