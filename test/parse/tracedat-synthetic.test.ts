@@ -4,12 +4,12 @@
  * flag bits that libtraceevent's plugin prints as "UNKNOWN (n)", SVM codes, time-extend, absolute time-stamp,
  * padding and long-form (type_len 0) records, a page with a stored missed-events count, equal times on two CPUs.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseV6Layout, writeV6 } from '../../bench/tracedat-build.mjs';
+import { pagesOf, parseV6Layout, shiftedPage, writeV6 } from '../../bench/tracedat-build.mjs';
 import { Diagnostics } from '../../src/model/diagnostics.js';
 import type { KvmExit, TraceEvent } from '../../src/model/events.js';
 import { readTraceDat } from '../../src/parse/tracedat/index.js';
@@ -155,5 +155,54 @@ describe('trace.dat synthetic pages', () => {
     await expect(readTraceDat(path, () => {}, { diag: new Diagnostics(), fileIndex: 0 })).rejects.toThrow(
       /CPU 0 data at offset 0x[0-9a-f]+: event of 72 bytes runs past the page commit size/,
     );
+  });
+});
+
+/**
+ * Uncompressed CPU data is read in blocks of 64 pages, the next block while the current one is decoded: a file whose
+ * CPUs hold many blocks (the real fixture's pages, repeated with shifted page times) must give the fixture's events
+ * again and again, and a file cut short in a later block must fail at that block, as when each block was read only
+ * when needed.
+ */
+describe('trace.dat CPU data of many read blocks', () => {
+  const COPIES = 40;
+  const SHIFT = 1_000_000_000_000n; // 1000 s between copies: every copy's events come after the previous copy's
+  const pages = pagesOf(template, layout) as { page: Buffer }[][];
+  const brief = (e: TraceEvent) => {
+    const { ts: _ts, source: _source, ...rest } = e;
+    return rest;
+  };
+  const build = (name: string): string => {
+    const path = join(dir, name);
+    writeV6(path, template, layout, pages.map((p) => p.length * COPIES), function* (cpu: number) {
+      for (let k = 0; k < COPIES; k++) for (const { page } of pages[cpu]!) yield shiftedPage(page, SHIFT * BigInt(k));
+    });
+    return path;
+  };
+
+  it('gives the template events once per copy, in order, with every copy 1000 s later', async () => {
+    const once: TraceEvent[] = [];
+    await readTraceDat(TEMPLATE, (e) => once.push(e), { diag: new Diagnostics(), fileIndex: 0 });
+    expect(Math.max(...pages.map((p) => p.length)) * COPIES).toBeGreaterThan(4 * 64); // several blocks per CPU
+    const events: TraceEvent[] = [];
+    const info = await readTraceDat(build('many-blocks-v6.dat'), (e) => events.push(e), { diag: new Diagnostics(), fileIndex: 0 });
+    expect(info.events).toBe(once.length * COPIES);
+    for (let k = 0; k < COPIES; k += 13) {
+      const copy = events.slice(k * once.length, (k + 1) * once.length);
+      expect(copy.map(brief)).toEqual(once.map(brief));
+      expect(copy.map((e) => e.ts - once[0]!.ts)).toEqual(once.map((e) => e.ts - once[0]!.ts + k * 1e12));
+    }
+  });
+
+  it('a file that shrinks while it is read fails at the block that is gone, with the section and offset', async () => {
+    const path = build('many-blocks-shrinking-v6.dat');
+    // The last CPU's data ends the file: it loses all but its first three blocks once reading is under way (the
+    // block read ahead by then may still arrive whole; a later one cannot).
+    const cpus = parseV6Layout(readFileSync(path)).cpuData as { offset: number; size: number }[];
+    const last = cpus.reduce((a, c, i) => (c.size > 0 && c.offset > cpus[a]!.offset ? i : a), 0);
+    let n = 0;
+    const read = readTraceDat(path, () => ++n === 500 && truncateSync(path, cpus[last]!.offset + 3 * 64 * layout.pageSize + 100), { diag: new Diagnostics(), fileIndex: 0 });
+    await expect(read).rejects.toThrow(new RegExp(`CPU ${last} data at offset 0x[0-9a-f]+: the file ended while reading \\(it shrank\\?\\)`));
+    expect(n).toBeGreaterThan(500);
   });
 });

@@ -113,6 +113,9 @@ export class CpuStream {
   private readonly fileEnd: number;
   private chunksLeft = -1;
   private exhausted = false;
+  /** Uncompressed data: the next block's read (into `spare`), in flight while `buf` is decoded (`readAhead`). */
+  private ahead: Promise<Buffer> | null = null;
+  private spare: Buffer = Buffer.alloc(0);
 
   // ---- page
   private pageAt = -1;
@@ -211,12 +214,21 @@ export class CpuStream {
         return false;
       }
       const want = Math.min(left, this.pageSize * PAGES_PER_BLOCK);
-      if (this.buf.length < want) this.buf = Buffer.allocUnsafe(this.pageSize * PAGES_PER_BLOCK);
-      await src.read(this.fileNext, want, this.label, this.buf);
+      if (this.ahead !== null) {
+        // The read started when the previous block was loaded: this block is in `spare`; that one's buffer is free.
+        const done = await this.ahead;
+        this.ahead = null;
+        this.spare = this.buf;
+        this.buf = done;
+      } else {
+        if (this.buf.length < want) this.buf = Buffer.allocUnsafe(this.pageSize * PAGES_PER_BLOCK);
+        await src.read(this.fileNext, want, this.label, this.buf);
+      }
       this.bufFileOff = this.fileNext;
       this.bufLen = want;
       this.bufCompressed = false;
       this.fileNext += want;
+      this.readAhead();
     } else {
       if (this.chunksLeft < 0) {
         if (this.fileEnd - this.fileNext < 4) src.fail(this.label, this.fileNext, 'compressed data has no chunk count');
@@ -250,6 +262,22 @@ export class CpuStream {
     this.pos = 0;
     this.end = 0;
     return true;
+  }
+
+  /**
+   * Uncompressed data: start reading the block after the one just loaded into the spare buffer, so that it is read
+   * while this one is decoded (awaiting each block's read left the thread idle for ~15 % of a 2M-event analyze;
+   * read ahead, the bench's 2M-event trace.dat analyzed −0.21 and −0.24 s median in 8 and 10 interleaved pairs).
+   * A failed read is reported when its block is needed, as before; until then its rejection counts as handled.
+   */
+  private readAhead(): void {
+    const left = this.fileEnd - this.fileNext;
+    if (left <= 0) return;
+    const want = Math.min(left, this.pageSize * PAGES_PER_BLOCK);
+    if (this.spare.length < want) this.spare = Buffer.allocUnsafe(this.pageSize * PAGES_PER_BLOCK);
+    const p = this.spec.src.read(this.fileNext, want, this.label, this.spare);
+    p.catch(() => undefined);
+    this.ahead = p;
   }
 
   private loadPage(at: number): void {
