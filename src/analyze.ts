@@ -123,9 +123,10 @@ export class Session implements KnownEventSink, TripSink {
    * Access units (see pair/accesses.ts), summarized as they are grouped, apart from the round trips: they are the
    * analysis only if the trace never shows a kvm_exit or kvm_entry (mode 'accesses'), which is known at the end.
    * Keeping the units until then made memory grow with such a trace (a 2M-event trace.dat of the lab's 6.18 host
-   * kind: 694 MB peak RSS, a third of the time in GC). The grouper stops at the first exit or entry.
+   * kind: 694 MB peak RSS, a third of the time in GC). The grouper stops at the first exit or entry. Null until the
+   * first group.
    */
-  private readonly accesses: { summarizer: Summarizer; timeline: TimelineCollector | null; classified: number };
+  private accesses: { summarizer: Summarizer; timeline: TimelineCollector | null; classified: number } | null = null;
   /** Worker: trips whose class needs the whole input's ISA hint (posted to the main thread). */
   private readonly deferred: DeferredTrip[] = [];
   private deferOverflow = false;
@@ -157,11 +158,6 @@ export class Session implements KnownEventSink, TripSink {
     );
     this.grouper = new AccessGrouper((g) => this.onGroup(g));
     this.timeline = opts.timeline === true ? new TimelineCollector() : null;
-    this.accesses = {
-      summarizer: new Summarizer(() => this.ts?.resolutionNs ?? 1),
-      timeline: opts.timeline === true ? new TimelineCollector() : null,
-      classified: 0,
-    };
     // Loaded before any input is read, so a bad model file fails fast.
     this.model = job === null && opts.model !== undefined ? loadModel(opts.model) : null;
   }
@@ -430,7 +426,12 @@ export class Session implements KnownEventSink, TripSink {
     }
     const c = classifyAccess(g.children);
     const u = this.unit(g.thread, c, null, null, g.vmmNs, null);
-    const a = this.accesses;
+    // A worker's session, and a trace that starts with an exit, never make one.
+    const a = (this.accesses ??= {
+      summarizer: new Summarizer(() => this.ts?.resolutionNs ?? 1),
+      timeline: this.opts.timeline === true ? new TimelineCollector() : null,
+      classified: 0,
+    });
     a.classified++;
     a.summarizer.add(u);
     a.timeline?.add(g.ts, u.cls, u.thread);
@@ -455,10 +456,13 @@ export class Session implements KnownEventSink, TripSink {
     const mode: Analysis['mode'] = this.sawExitOrEntry ? 'round-trips' : 'accesses';
     if (mode === 'accesses') {
       // No round trip was summarized (a worker's range is in round-trip mode, and the main thread starts workers only
-      // after a round trip): the access summary is the analysis.
-      this.summarizer = this.accesses.summarizer;
-      this.timeline = this.accesses.timeline;
-      this.classified += this.accesses.classified;
+      // after a round trip): the access summary, if any group was made, is the analysis.
+      const a = this.accesses;
+      if (a !== null) {
+        this.summarizer = a.summarizer;
+        this.timeline = a.timeline;
+        this.classified += a.classified;
+      }
       for (const { u, g } of this.pendingAccess) this.opts.onUnit?.(u, g);
     }
     this.pendingAccess = [];

@@ -15,7 +15,7 @@
  */
 import type { AccessEvent, KvmEmulateInsn, KvmUserspaceExit, TraceEvent } from '../model/events.js';
 import { NO_TS, isAccessKind } from '../model/events.js';
-import { threadKeyOf, type ThreadInfo } from './round-trips.js';
+import { MAX_CHILDREN, threadKeyOf, type ThreadInfo } from './round-trips.js';
 
 export interface AccessGroup {
   thread: ThreadInfo;
@@ -38,9 +38,6 @@ interface Open {
   /** `kvm_other` events handed over without an event (`pushUnkeptAt`): they count toward the children limit. */
   unkept: number;
 }
-
-/** A group keeps at most this many events (the accesses, emulations and userspace exits always). */
-const MAX_CHILDREN = 64;
 
 /**
  * A thread's key in the grouper's maps: its tid when the event has one and no instance (the common case), else its
@@ -134,7 +131,8 @@ export class AccessGrouper {
       o.g.children.push(e);
       return;
     }
-    // Other KVM events (kvm_fpu, kvm_page_fault, vcpu_match_mmio…) are evidence of the open group.
+    // Other KVM events (kvm_fpu, kvm_page_fault, vcpu_match_mmio…) are evidence of the open group, kept up to the
+    // round trips' bound (the accesses, emulations and userspace exits always).
     if (o !== undefined && o.g.children.length + o.unkept < MAX_CHILDREN) o.g.children.push(e);
   }
 
