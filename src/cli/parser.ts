@@ -34,8 +34,10 @@ export function exitlensParser(yargs: YargsFactory, argv: string[]): Argv {
     .alias('h', 'help')
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((msg, err, y) => {
-      if (err !== undefined && err !== null) throw err;
-      process.stderr.write(`${y.help() ? '' : ''}exitlens: ${msg}\nRun "exitlens --help" for usage.\n`);
+      // yargs' own parse errors (an option given without its value: "Not enough arguments following: html") come as
+      // a YError; any other error is a command's, and its handler reports it.
+      if (err !== undefined && err !== null && err.name !== 'YError') throw err;
+      process.stderr.write(`${y.help() ? '' : ''}exitlens: ${msg ?? err?.message}\nRun "exitlens --help" for usage.\n`);
       process.exit(EXIT_USAGE);
     });
 }

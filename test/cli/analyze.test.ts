@@ -72,6 +72,10 @@ describe('exitlens analyze', () => {
     expect(cli(['analyze', '--format', 'nope', lab]).code).toBe(2);
     expect(cli(['frobnicate']).code).toBe(2);
     expect(cli(['analyze', '--since', 'yesterday', lab]).code).toBe(2);
+    // An option without its value is yargs' own parse error (a YError), not an internal error with a stack trace.
+    const noValue = cli(['analyze', lab, '--html']);
+    expect(noValue.code).toBe(2);
+    expect(noValue.stderr).toBe('exitlens: Not enough arguments following: html\nRun "exitlens --help" for usage.\n');
   });
 
   it('--help documents every command', () => {
