@@ -98,6 +98,18 @@ function gen(dir, format, lines, exits = true) {
   return out;
 }
 
+/**
+ * exitlens once on a trace `a.big` times larger (its peak RSS must match the 1× trace's); `tripsOf` gives the row's
+ * round-trips column from the analysis.
+ */
+function larger(dir, a, format, exits, tripsOf) {
+  const file = gen(dir, format, a.lines * a.big, exits);
+  const bytes = statSync(file).size;
+  const big = measure(`exitlens analyze (${a.big}× larger)`, CLI, ['analyze', '--json', file], 1, bytes, a.lines * a.big);
+  rmSync(file);
+  return { format: `${format} ×${a.big}`, bytes, lines: a.lines * a.big, rows: [big], trips: tripsOf(JSON.parse(big.out)) };
+}
+
 async function main() {
   const a = args();
   if (!existsSync(CLI)) throw new Error('build first: npm run build');
@@ -123,13 +135,7 @@ async function main() {
       // The parallel path (default: all cores) must print exactly what the single pass prints.
       const identical = rows[0].out === rows[1].out;
       results.push({ format, bytes, lines: a.lines, rows, trips: an.roundTrips.complete, identical });
-      if (format === 'trace-cmd' && a.big > 1) {
-        const bigFile = gen(dir, format, a.lines * a.big);
-        const bigBytes = statSync(bigFile).size;
-        const big = measure(`exitlens analyze (${a.big}× larger)`, CLI, ['analyze', '--json', bigFile], 1, bigBytes, a.lines * a.big);
-        results.push({ format: `${format} ×${a.big}`, bytes: bigBytes, lines: a.lines * a.big, rows: [big], trips: JSON.parse(big.out).roundTrips.complete });
-        rmSync(bigFile);
-      }
+      if (format === 'trace-cmd' && a.big > 1) results.push(larger(dir, a, format, true, (an) => an.roundTrips.complete));
       rmSync(file);
     }
     if (a.formats.split(',').includes('trace-cmd') && a.accesses) {
@@ -147,16 +153,10 @@ async function main() {
         bytes,
         a.lines,
       );
-      const accesses = (out) => `${JSON.parse(out).roundTrips.accesses} accesses`;
-      results.push({ format: label, bytes, lines: a.lines, rows, trips: accesses(rows[0].out), accessMode: true });
+      const accesses = (an) => `${an.roundTrips.accesses} accesses`;
+      results.push({ format: label, bytes, lines: a.lines, rows, trips: accesses(JSON.parse(rows[0].out)), accessMode: true });
       rmSync(file);
-      if (a.big > 1) {
-        const bigFile = gen(dir, 'trace-cmd', a.lines * a.big, false);
-        const bigBytes = statSync(bigFile).size;
-        const big = measure(`exitlens analyze (${a.big}× larger)`, CLI, ['analyze', '--json', bigFile], 1, bigBytes, a.lines * a.big);
-        results.push({ format: `${label} ×${a.big}`, bytes: bigBytes, lines: a.lines * a.big, rows: [big], trips: accesses(big.out), accessMode: true });
-        rmSync(bigFile);
-      }
+      if (a.big > 1) results.push({ ...larger(dir, a, 'trace-cmd', false, accesses), format: `${label} ×${a.big}`, accessMode: true });
     }
   } finally {
     if (!a.keep) rmSync(dir, { recursive: true, force: true });
