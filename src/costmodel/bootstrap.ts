@@ -4,7 +4,11 @@
  * every run, whatever the order rows are computed in.
  *
  * - Rows that kept their exact samples (≤ 4096, see stats/accumulator.ts): the classic nonparametric bootstrap
- *   (Efron 1979): B resamples of n draws with replacement; percentile interval.
+ *   (Efron 1979): B resamples of n draws with replacement; percentile interval. That is B·n draws, 8 million for a
+ *   full row, ~45 ms each on the 2-core VM: a 300k-line µs trace spent 0.28 s of its 0.9 s there. So when the
+ *   samples hold few distinct values (µs text: tens of values among thousands of samples) — at least
+ *   `POISSON_MIN_N` samples and at most one distinct value per `POISSON_VALUES_PER` — each distinct value's count is
+ *   redrawn as Poisson(count) instead (below): O(distinct values) per resample.
  * - Larger rows only kept their log-linear histogram. They are resampled by the Poisson bootstrap (Hanley &
  *   MacGibbon 2006; Chamandy et al. 2012): each bin's count is redrawn as Poisson(count), which is the large-n
  *   limit of multinomial resampling and costs O(bins) per resample. A bin stands for its samples at its
@@ -17,6 +21,11 @@ import type { StatAccumulator } from '../stats/accumulator.js';
 /** Resamples per interval: ≥ 1000 is the usual advice for percentile intervals (Efron & Tibshirani 1993,
  *  ch. 13); 2000 keeps the Monte-Carlo wobble of a 2.5 % endpoint well under the timestamp quantum. */
 export const BOOTSTRAP_RESAMPLES = 2000;
+
+/** Exact rows from this many samples, with few distinct values, are resampled by the Poisson bootstrap. */
+export const POISSON_MIN_N = 256;
+/** … when they have at most one distinct value per this many samples (a Poisson draw costs a few uniform ones). */
+export const POISSON_VALUES_PER = 4;
 
 /** Poisson draws switch to a normal approximation above this mean (error of the approximation negligible for
  *  CI endpoints: the skewness 1/√λ is < 0.18). */
@@ -46,8 +55,9 @@ export function seedOf(name: string): number {
 export interface BootstrapCi {
   median: [number, number];
   mean: [number, number];
-  /** How the resampling was done (exact samples, or histogram bins). */
-  method: 'exact' | 'histogram';
+  /** How the resampling was done: n draws from the exact samples, Poisson counts of their distinct values, or
+   *  Poisson counts of the histogram bins. */
+  method: 'exact' | 'exact-poisson' | 'histogram';
 }
 
 /** 95 % percentile intervals of the median and the mean; null without samples. */
@@ -57,18 +67,26 @@ export function bootstrapCi(acc: StatAccumulator, name: string, resamples = BOOT
   const medians = new Float64Array(resamples);
   const means = new Float64Array(resamples);
   let method: BootstrapCi['method'];
-  if (exact !== null) {
+  const s = exact === null ? null : [...exact].sort((a, b) => a - b);
+  // The distinct values of the sorted exact samples, their counts, and each sample's value index.
+  const values: number[] = [];
+  const valueCounts: number[] = [];
+  const at = new Uint32Array(s?.length ?? 0);
+  if (s !== null) {
+    for (let i = 0; i < s.length; i++) {
+      if (i === 0 || s[i] !== s[i - 1]) {
+        values.push(s[i]!);
+        valueCounts.push(0);
+      }
+      valueCounts[values.length - 1]!++;
+      at[i] = values.length - 1;
+    }
+  }
+  if (s !== null && !(s.length >= POISSON_MIN_N && values.length * POISSON_VALUES_PER <= s.length)) {
     method = 'exact';
-    const s = [...exact].sort((a, b) => a - b);
     const n = s.length;
     // A draw picks a position of the sorted samples; it is counted on that position's distinct value (equal
     // samples are adjacent), so each resample's median and mean scan the few distinct values, not all n.
-    const values: number[] = [];
-    const at = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      if (i === 0 || s[i] !== s[i - 1]) values.push(s[i]!);
-      at[i] = values.length - 1;
-    }
     // Counting on distinct values changes the order of the mean's sum; with integer samples (a whole-ns quantum)
     // every partial sum is an exact integer, so the sum is the same in any order. Otherwise count per position.
     const grouped = values.every(Number.isInteger) && Math.max(-values[0]!, values[values.length - 1]!) * n < Number.MAX_SAFE_INTEGER;
@@ -92,18 +110,27 @@ export function bootstrapCi(acc: StatAccumulator, name: string, resamples = BOOT
       means[b] = r.mean;
     }
   } else {
-    method = 'histogram';
+    // Poisson bootstrap: of the distinct exact values (few among many samples), or of the histogram's bins.
     const rnd = mulberry32(seedOf(name));
-    const q = acc.quantum;
-    const bins = acc.histogram();
-    const values = bins.map(([lo, hi]) => (hi - lo <= q ? lo : (lo + hi) / 2));
-    const weights = new Uint32Array(bins.length);
-    // Each bin's Poisson constant, computed once instead of once per draw (the same values: same inputs).
-    const lambdas = Float64Array.from(bins, (b) => b[2]);
+    let points: number[];
+    let lambdas: Float64Array;
+    if (s !== null) {
+      method = 'exact-poisson';
+      points = values;
+      lambdas = Float64Array.from(valueCounts);
+    } else {
+      method = 'histogram';
+      const q = acc.quantum;
+      const bins = acc.histogram();
+      points = bins.map(([lo, hi]) => (hi - lo <= q ? lo : (lo + hi) / 2));
+      lambdas = Float64Array.from(bins, (b) => b[2]);
+    }
+    const weights = new Uint32Array(points.length);
+    // Each point's Poisson constant, computed once instead of once per draw (the same values: same inputs).
     const consts = Float64Array.from(lambdas, (l) => (l > POISSON_NORMAL_ABOVE ? Math.sqrt(l) : Math.exp(-l)));
     for (let b = 0; b < resamples; b++) {
       let total = 0;
-      for (let i = 0; i < bins.length; i++) {
+      for (let i = 0; i < points.length; i++) {
         const w = poisson(lambdas[i]!, consts[i]!, rnd);
         weights[i] = w;
         total += w;
@@ -112,7 +139,7 @@ export function bootstrapCi(acc: StatAccumulator, name: string, resamples = BOOT
         b--; // an empty resample has no median; draw again (only possible for tiny rows, which are exact anyway)
         continue;
       }
-      const r = weightedStats(values, weights, total);
+      const r = weightedStats(points, weights, total);
       medians[b] = r.median;
       means[b] = r.mean;
     }
